@@ -1,0 +1,179 @@
+/* cli_util.c — helpers shared by the subcommands: option parsing, messages,
+ * output files, log and progress display on stderr. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+void cli_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "uplift %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(const char *cmd, int rc, upl_error *err) {
+    if (err && err->code != UPL_OK) cli_error(cmd, "%s", upl_error_message(err));
+    else cli_error(cmd, "%s", upl_errstr(rc));
+    return rc == UPL_EMISUSE ? CLI_USAGE : CLI_FAIL;
+}
+
+bool cli_wants_help(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return true;
+    }
+    return false;
+}
+
+int cli_usage(const char *usage, bool asked) {
+    fputs(usage, asked ? stdout : stderr);
+    return asked ? CLI_OK : CLI_USAGE;
+}
+
+static cli_opt *find_opt(cli_opt *opts, size_t n, const char *name, size_t len, char short_name) {
+    for (size_t i = 0; i < n; i++) {
+        if (short_name) {
+            if (opts[i].short_name == short_name) return &opts[i];
+        } else if (strlen(opts[i].name) == len && !strncmp(opts[i].name, name, len)) {
+            return &opts[i];
+        }
+    }
+    return NULL;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, size_t n_opts,
+              const char **positional, size_t max_positional, size_t *n_positional) {
+    size_t np = 0;
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        cli_opt *o = NULL;
+        const char *val = NULL;
+        if (!only_positional && !strcmp(a, "--")) { only_positional = true; continue; }
+        if (!only_positional && a[0] == '-' && a[1] == '-' && a[2]) {
+            const char *eq = strchr(a + 2, '=');
+            size_t len = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+            o = find_opt(opts, n_opts, a + 2, len, 0);
+            if (!o) {
+                cli_error(cmd, "unknown option `%s`; see `uplift %s --help`", a, cmd);
+                return CLI_USAGE;
+            }
+            if (eq) val = eq + 1;
+        } else if (!only_positional && a[0] == '-' && a[1] && a[1] != '-' && !a[2]) {
+            o = find_opt(opts, n_opts, NULL, 0, a[1]);
+            if (!o) {
+                cli_error(cmd, "unknown option `%s`; see `uplift %s --help`", a, cmd);
+                return CLI_USAGE;
+            }
+        }
+        if (!o) {
+            if (np >= max_positional) {
+                cli_error(cmd, "unexpected argument `%s`; see `uplift %s --help`", a, cmd);
+                return CLI_USAGE;
+            }
+            positional[np++] = a;
+            continue;
+        }
+        if (o->takes_value) {
+            if (!val) {
+                if (i + 1 >= argc) {
+                    cli_error(cmd, "option --%s needs a value", o->name);
+                    return CLI_USAGE;
+                }
+                val = argv[++i];
+            }
+        } else {
+            if (val) {
+                cli_error(cmd, "option --%s takes no value", o->name);
+                return CLI_USAGE;
+            }
+            val = "1";
+        }
+        o->value = val;
+        o->is_set = true;
+    }
+    if (n_positional) *n_positional = np;
+    return CLI_OK;
+}
+
+const char *cli_get(const cli_opt *opts, size_t n_opts, const char *name) {
+    for (size_t i = 0; i < n_opts; i++)
+        if (!strcmp(opts[i].name, name)) return opts[i].is_set ? opts[i].value : NULL;
+    return NULL;
+}
+
+bool cli_has(const cli_opt *opts, size_t n_opts, const char *name) {
+    return cli_get(opts, n_opts, name) != NULL;
+}
+
+int cli_int(const char *cmd, const char *opt, const char *text, long long lo, long long hi, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < lo || v > hi) {
+        cli_error(cmd, "--%s: expected an integer from %lld to %lld, found `%s`", opt, lo, hi, text);
+        return CLI_USAGE;
+    }
+    *out = v;
+    return CLI_OK;
+}
+
+int cli_double(const char *cmd, const char *opt, const char *text, double *out) {
+    if (!upl_parse_f64(text, strlen(text), out)) {
+        cli_error(cmd, "--%s: expected a number, found `%s`", opt, text);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+FILE *cli_open_out(const char *cmd, const char *path) {
+    if (!path || !strcmp(path, "-")) return stdout;
+    FILE *f = fopen(path, "w");
+    if (!f) cli_error(cmd, "cannot write `%s`: %s", path, strerror(errno));
+    return f;
+}
+
+int cli_close_out(const char *cmd, FILE *f, const char *path) {
+    if (f == stdout) return fflush(stdout) == 0 ? CLI_OK : CLI_FAIL;
+    if (fclose(f) != 0) {
+        cli_error(cmd, "error writing `%s`: %s", path ? path : "output", strerror(errno));
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+bool cli_stderr_is_tty(void) { return isatty(STDERR_FILENO) == 1; }
+
+static const char *log_cmd = "";
+static bool progress_shown = false;
+
+static void log_sink(int level, const char *msg, void *ud) {
+    (void)ud;
+    static const char *names[] = { "error", "warning", "info", "debug" };
+    if (progress_shown) { fputs("\r\033[K", stderr); progress_shown = false; }
+    fprintf(stderr, "uplift %s: %s: %s\n", log_cmd, names[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+}
+
+static void progress_sink(const char *what, uint64_t done, uint64_t total, void *ud) {
+    (void)ud;
+    if (total && done >= total) {
+        fprintf(stderr, "\r\033[K");
+        progress_shown = false;
+        return;
+    }
+    if (total) fprintf(stderr, "\r%s: %llu / %llu (%.0f%%)", what, (unsigned long long)done,
+                       (unsigned long long)total, 100.0 * (double)done / (double)total);
+    else fprintf(stderr, "\r%s: %llu", what, (unsigned long long)done);
+    progress_shown = true;
+}
+
+void cli_install_log(const char *cmd, bool verbose) {
+    log_cmd = cmd;
+    upl_log_set_sink(log_sink, NULL, verbose ? UPL_LOG_DEBUG : UPL_LOG_WARN);
+    if (cli_stderr_is_tty()) upl_progress_set(progress_sink, NULL);
+}

@@ -1,0 +1,134 @@
+/* io.h — reading and writing tables.
+ *
+ * One entry point reads any supported file; the format is detected from the
+ * first bytes (Stata .dta, SPSS .sav/.zsav, uplift snapshot .upl, else
+ * delimited text). The contract, for every reader:
+ *   - nothing is lost: every data row is either loaded into the table or
+ *     written to the rejects file with its raw text and reasons;
+ *   - a broken file (unterminated quote at end of file, a required column
+ *     missing, undecodable bytes, a truncated binary file) is a file-level
+ *     error before anything is returned;
+ *   - missing is never zero; numbers are parsed exactly (correctly rounded)
+ *     and strictly; text with leading zeros stays text byte for byte.
+ *
+ * Rejects file (CSV, UTF-8): file,line,record,column,field,code,message,raw
+ *   line = physical line where the record starts; record = 1-based data
+ *   record number; column = 1-based field index (0 = whole row); raw = the
+ *   record's original text (decoded to UTF-8). */
+#ifndef UPLIFT_IO_H
+#define UPLIFT_IO_H
+
+#include <stdio.h>
+#include "defs.h"
+#include "error.h"
+#include "table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum upl_format {
+    UPL_FMT_AUTO = 0,
+    UPL_FMT_CSV = 1,      /* delimited text: comma, tab, semicolon, pipe */
+    UPL_FMT_DTA = 2,      /* Stata */
+    UPL_FMT_SAV = 3,      /* SPSS */
+    UPL_FMT_SNAPSHOT = 4  /* uplift .upl */
+} upl_format;
+UPL_EXPORT const char *upl_format_name(upl_format f);
+/* Detect from the first bytes of the file (and, for CSV vs nothing, content). */
+UPL_EXPORT int upl_format_detect(const char *path, upl_format *out, upl_error *err) UPL_MUST_CHECK;
+
+/* Reject reason codes (stable names appear in rejects files and summaries). */
+enum upl_reject_code {
+    UPL_REJ_FIELD_COUNT = 1,    /* wrong number of fields */
+    UPL_REJ_BAD_NUMBER = 2,     /* not a number in the accepted grammar */
+    UPL_REJ_BAD_INTEGER = 3,
+    UPL_REJ_BAD_BOOL = 4,
+    UPL_REJ_BAD_DATE = 5,
+    UPL_REJ_ID_EXCEL_MANGLED = 6, /* 1.10105E+17 or zeroed tail in an ID column */
+    UPL_REJ_CONTROL_CHAR = 7,   /* NUL or control character inside a field */
+    UPL_REJ_STRAY_QUOTE = 8,    /* quote inside an unquoted field / after a closing quote */
+    UPL_REJ_FIELD_TOO_LONG = 9,
+    UPL_REJ_REQUIRED_MISSING = 10, /* a required field is empty */
+    UPL_REJ_OUT_OF_RANGE = 11,
+    UPL_REJ_OTHER = 12,
+    UPL_REJ_COUNT_ = 13
+};
+UPL_EXPORT const char *upl_reject_code_name(int code); /* "FIELD_COUNT", ... */
+
+/* Explicit column type for a column named `name` (schema entry). */
+typedef struct upl_schema_field {
+    const char *name;
+    upl_type type;
+    bool is_required;     /* column must exist (file-level error otherwise) */
+    bool is_not_null;     /* an empty value rejects the row */
+    bool is_id;           /* identifier text: Excel-mangled forms are rejected */
+} upl_schema_field;
+
+typedef struct upl_read_options {
+    upl_format format;          /* UPL_FMT_AUTO to detect */
+    const char *encoding;       /* NULL/"auto": strict UTF-8, then GB18030; or "utf-8", "gb18030", "gbk", ... */
+    char delimiter;             /* 0 = sniff from the header line */
+    const upl_schema_field *schema; size_t n_schema; /* explicit types; other columns inferred */
+    bool is_schema_strict;      /* true: columns not in the schema are dropped (warned) */
+    const char *const *missing_tokens; size_t n_missing_tokens; /* extra tokens that mean missing ("NA", "-99"...) */
+    const char *rejects_path;   /* rejects CSV; NULL = "<input>.rejects.csv" next to output, see cli */
+    size_t max_field_bytes;     /* 0 = 1 MiB */
+    size_t max_columns;         /* 0 = 10000 */
+    uint64_t max_file_bytes;    /* 0 = unlimited */
+    size_t infer_rows;          /* rows sampled for type inference (0 = all rows; the CSV reader infers over the whole file) */
+    int n_threads;              /* parser threads, 0 = all cores */
+} upl_read_options;
+/* Defaults: auto format, auto encoding, sniffed delimiter, no schema. */
+UPL_EXPORT void upl_read_options_init(upl_read_options *opt);
+
+typedef struct upl_read_summary {
+    upl_format format;
+    char encoding[32];          /* detected or given, e.g. "UTF-8", "GB18030" */
+    char delimiter;
+    bool had_bom;
+    uint64_t bytes;
+    uint64_t rows_read;         /* data records seen */
+    uint64_t rows_loaded;
+    uint64_t rows_rejected;
+    uint64_t rejects_by_code[UPL_REJ_COUNT_];
+    uint64_t n_warnings;        /* e.g. unknown columns dropped */
+} upl_read_summary;
+
+/* Read a whole file into a new table (free with upl_table_free). summary
+ * may be NULL. On error nothing is returned and *out is NULL. */
+UPL_EXPORT int upl_read_table(const char *path, const upl_read_options *opt, upl_table **out,
+                              upl_read_summary *summary, upl_error *err) UPL_MUST_CHECK;
+/* Print a summary for people (English and Chinese) to f. */
+UPL_EXPORT void upl_read_summary_print(const upl_read_summary *s, FILE *f);
+
+/* ---- Strict scalars (shared by every reader and the registry) ------------- */
+/* Parse a decimal number exactly (correctly rounded, strtod semantics) and
+ * strictly: optional sign, digits, optional fraction, optional exponent.
+ * Rejects thousands separators, currency, units (万), spaces, hex, inf/nan. */
+UPL_EXPORT bool upl_parse_f64(const char *s, size_t len, double *out);
+UPL_EXPORT bool upl_parse_i64(const char *s, size_t len, int64_t *out);
+
+/* ---- Snapshot (.upl) ---------------------------------------------------------
+ * Columnar file: header, then per column a block (type, name, validity,
+ * values, dictionary or string data), each with a checksum; read by mmap.
+ * A corrupt or truncated snapshot is UPL_ECORRUPT, never trusted. */
+UPL_EXPORT int upl_snapshot_write(const upl_table *t, const char *path, upl_error *err) UPL_MUST_CHECK;
+/* Open read-only; columns borrow the mapping. verify: check every block's
+ * checksum now (true), or only the header and layout (false, faster). */
+UPL_EXPORT int upl_snapshot_open(const char *path, bool verify, upl_table **out, upl_error *err) UPL_MUST_CHECK;
+
+/* ---- Writers ---------------------------------------------------------------- */
+/* CSV, UTF-8, RFC 4180 quoting. Cells that start with = + - @ TAB CR and are
+ * not numbers are prefixed with ' so spreadsheets do not run them. */
+UPL_EXPORT int upl_write_csv(const upl_table *t, FILE *f, upl_error *err) UPL_MUST_CHECK;
+UPL_EXPORT int upl_write_csv_path(const upl_table *t, const char *path, upl_error *err) UPL_MUST_CHECK;
+/* JSON array of row objects (jansson); missing = null. */
+UPL_EXPORT int upl_write_json(const upl_table *t, FILE *f, upl_error *err) UPL_MUST_CHECK;
+/* Write one CSV field with quoting and formula neutralisation. */
+UPL_EXPORT int upl_csv_put_field(FILE *f, const char *s, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
