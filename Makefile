@@ -38,7 +38,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wno-unused-parameter -Wvla -Wformat=2
 CFLAGS   ?=
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
-ALLCFLAGS = -std=c11 $(OPT) $(WARN) -pthread -fvisibility=hidden $(PKG_CFLAGS) $(CFLAGS)
+ALLCFLAGS = -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread -fvisibility=hidden $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 LDFLAGS  += $(if $(SANITIZE),-fsanitize=$(SANITIZE),)
 
