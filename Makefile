@@ -62,7 +62,7 @@ $(BUILD)/%.o: %.c $(wildcard include/uplift/*.h) $(wildcard lib/*/*.h) | $(BUILD
 
 $(BUILD)/tests/%.o: tests/%.c $(wildcard include/uplift/*.h) $(wildcard tests/unit/*.h) | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(CHECK_CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(CHECK_CFLAGS) -Wno-missing-prototypes -c $< -o $@
 
 $(BUILD)/.dirs:
 	@mkdir -p $(BUILD)
