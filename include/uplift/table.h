@@ -172,7 +172,8 @@ UPL_EXPORT void upl_pool_free(upl_pool *p);   /* NULL is a no-op */
 UPL_EXPORT int upl_pool_threads(const upl_pool *p);
 /* Call fn(ctx, chunk, begin, end) for every chunk [begin, end) of n_rows
  * rows, on the pool's threads (pool NULL = the calling thread only). The
- * first non-OK return stops handing out chunks and is returned. */
+ * first non-OK return stops handing out chunks and is returned. One call at
+ * a time per pool (not re-entrant: fn must not call back into the same pool). */
 typedef int (*upl_chunk_fn)(void *ctx, size_t chunk, size_t begin, size_t end);
 UPL_EXPORT int upl_pool_for_chunks(upl_pool *p, size_t n_rows, size_t chunk_rows,
                                    upl_chunk_fn fn, void *ctx) UPL_MUST_CHECK;
