@@ -38,7 +38,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wno-unused-parameter -Wvla -Wformat=2
 CFLAGS   ?=
 CPPFLAGS += -Iinclude -D_GNU_SOURCE
-ALLCFLAGS = -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread -fvisibility=hidden $(PKG_CFLAGS) $(CFLAGS)
+ALLCFLAGS = -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -fPIC -pthread -fvisibility=hidden $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 LDFLAGS  += $(if $(SANITIZE),-fsanitize=$(SANITIZE),)
 
@@ -50,10 +50,11 @@ UNIT_SRC := $(foreach m,$(MODULES),$(wildcard tests/unit/test_$(m).c tests/unit/
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/unit_main.o $(BUILD)/tests/unit/unit_util.o
 
 LIBA     := $(BUILD)/libuplift.a
+LIBSO    := $(BUILD)/libuplift.so
 UPLIFT   := $(BUILD)/uplift
 UNIT     := $(BUILD)/run-unit
 
-.PHONY: all test unit cli-test golden-test layering demo fuzz bench clean deps check-deps
+.PHONY: all test unit cli-test layering exports demo fuzz bench clean deps check-deps
 all: $(UPLIFT)
 
 $(BUILD)/%.o: %.c $(wildcard include/uplift/*.h) $(wildcard lib/*/*.h) | $(BUILD)/.dirs
@@ -71,6 +72,10 @@ $(BUILD)/.dirs:
 $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+# The shared library exists to check the exported ABI (tools/check-exports).
+$(LIBSO): $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The command table is generated from the UPL_COMMAND(...) line in each cmd_*.c.
 $(BUILD)/cli/commands.inc: $(foreach c,$(CMDS),cli/cmd_$(c).c) | $(BUILD)/.dirs
@@ -108,9 +113,12 @@ cli-test: $(UPLIFT)
 layering:
 	tools/check-layering
 
+exports: $(LIBSO)
+	tools/check-exports $(LIBSO)
+
 # Everything a newcomer needs; the last line is the overall "N passed, N failed".
 test: check-deps
-	@$(MAKE) --no-print-directory $(UPLIFT) $(UNIT)
+	@$(MAKE) --no-print-directory $(UPLIFT) $(UNIT) $(LIBSO)
 	@tests/run-all.sh $(BUILD)
 
 demo: check-deps

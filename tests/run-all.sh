@@ -32,6 +32,11 @@ fi
 echo "== layering"
 if tools/check-layering; then total_pass=$((total_pass + 1)); else total_fail=$((total_fail + 1)); fi
 
+echo "== exported symbols"
+if [ -f "$build/libuplift.so" ]; then
+    if tools/check-exports "$build/libuplift.so"; then total_pass=$((total_pass + 1)); else total_fail=$((total_fail + 1)); fi
+fi
+
 rm -f "$log"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
