@@ -54,7 +54,7 @@ LIBSO    := $(BUILD)/libuplift.so
 UPLIFT   := $(BUILD)/uplift
 UNIT     := $(BUILD)/run-unit
 
-.PHONY: all test unit cli-test layering exports demo fuzz bench clean deps check-deps
+.PHONY: bench-build all test unit cli-test layering exports demo fuzz bench clean deps check-deps
 all: $(UPLIFT)
 
 $(BUILD)/%.o: %.c $(wildcard include/uplift/*.h) $(wildcard lib/*/*.h) | $(BUILD)/.dirs
@@ -140,8 +140,17 @@ fuzz: $(FUZZ_BIN)
 	  echo "== $$n ($(FUZZ_SECONDS)s)"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
 
-bench: check-deps
-	@$(MAKE) --no-print-directory $(UPLIFT)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+bench-build: $(BENCH_BIN) $(UPLIFT)
+
+# Benchmarks print tables of throughput and ratios against peers; BENCH_PERSONS sets the size.
+bench:
+	@scripts/install-deps --bench
+	@$(MAKE) --no-print-directory bench-build
 	bench/run.sh $(BUILD)
 
 deps:
