@@ -72,12 +72,16 @@ typedef struct upl_read_options {
     const upl_schema_field *schema; size_t n_schema; /* explicit types; other columns inferred */
     bool is_schema_strict;      /* true: columns not in the schema are dropped (warned) */
     const char *const *missing_tokens; size_t n_missing_tokens; /* extra tokens that mean missing ("NA", "-99"...) */
-    const char *rejects_path;   /* rejects CSV; NULL = "<input>.rejects.csv" next to output, see cli */
+    const char *rejects_path;   /* rejects CSV; NULL = "<input>.rejects.csv" (written only when
+                                   there are rejects); a given path is always written */
     size_t max_field_bytes;     /* 0 = 1 MiB */
     size_t max_columns;         /* 0 = 10000 */
     uint64_t max_file_bytes;    /* 0 = unlimited */
     size_t infer_rows;          /* rows sampled for type inference (0 = all rows; the CSV reader infers over the whole file) */
     int n_threads;              /* parser threads, 0 = all cores */
+    bool is_rejects_disabled;   /* true: count rejects but write no rejects file (describe) */
+    bool has_label_codes;       /* .dta/.sav: beside each labelled column `x` (UPL_CAT, labels)
+                                   also load `x__code` with the numeric codes (default true) */
 } upl_read_options;
 /* Defaults: auto format, auto encoding, sniffed delimiter, no schema. */
 UPL_EXPORT void upl_read_options_init(upl_read_options *opt);
@@ -110,13 +114,49 @@ UPL_EXPORT bool upl_parse_f64(const char *s, size_t len, double *out);
 UPL_EXPORT bool upl_parse_i64(const char *s, size_t len, int64_t *out);
 
 /* ---- Snapshot (.upl) ---------------------------------------------------------
- * Columnar file: header, then per column a block (type, name, validity,
- * values, dictionary or string data), each with a checksum; read by mmap.
- * A corrupt or truncated snapshot is UPL_ECORRUPT, never trusted. */
+ * Columnar file: a 64-byte header (magic, version, endianness mark, rows,
+ * columns, directory place and checksum), then per column four blocks
+ * (validity bitmap, values or string offsets, string bytes or dictionary
+ * offsets, dictionary bytes), each starting on a 64-byte boundary so mapped
+ * arrays suit vector loads, then a directory (types, names, block lengths and
+ * XXH64 checksums). Every byte of the file, padding included, is covered by
+ * a checksum; the layout is in docs/decisions/0003-snapshot-format.md.
+ * A corrupt or truncated snapshot is UPL_ECORRUPT (message names the column
+ * and block), never trusted. Missing values are stored as NaN (f64), 0
+ * (i64, bool), -1 (cat) and "" (str), so equal tables give equal bytes. */
+#define UPL_SNAPSHOT_MAGIC "\x89UPL\r\n\x1a\n" /* first 8 bytes of every .upl */
+#define UPL_SNAPSHOT_VERSION 1
+/* Write a whole table (written to a temporary file beside `path`, renamed
+ * into place when complete, so a reader never sees half a file). */
 UPL_EXPORT int upl_snapshot_write(const upl_table *t, const char *path, upl_error *err) UPL_MUST_CHECK;
-/* Open read-only; columns borrow the mapping. verify: check every block's
- * checksum now (true), or only the header and layout (false, faster). */
+/* Open read-only; columns borrow the mapping (is_borrowed; the table unmaps
+ * it when freed with upl_table_free). verify: check every block's checksum
+ * now (true), or only the header, directory and layout (false, faster; the
+ * string offsets and category codes are still bounds-checked, so a damaged
+ * file never makes a reader touch memory outside the mapping). */
 UPL_EXPORT int upl_snapshot_open(const char *path, bool verify, upl_table **out, upl_error *err) UPL_MUST_CHECK;
+
+/* Streaming writer: append chunks of rows (each a table with the schema's
+ * column names and types, in the same order), then finish. Memory stays
+ * bounded: chunks are spooled to unlinked temporary files beside `path` and
+ * assembled column by column at finish. Category dictionaries may differ
+ * between chunks; codes are remapped to one dictionary per column.
+ * Not thread-safe; one writer per output. */
+typedef struct upl_snapshot_writer upl_snapshot_writer;
+/* schema: any table (rows ignored) giving column names, types and order. */
+UPL_EXPORT int upl_snapshot_writer_open(const char *path, const upl_table *schema,
+                                        upl_snapshot_writer **out, upl_error *err) UPL_MUST_CHECK;
+/* Append all rows of chunk. A schema mismatch is UPL_ESCHEMA. After any
+ * error the writer only accepts finish/abort. */
+UPL_EXPORT int upl_snapshot_writer_append(upl_snapshot_writer *w, const upl_table *chunk,
+                                          upl_error *err) UPL_MUST_CHECK;
+/* Rows appended so far. */
+UPL_EXPORT uint64_t upl_snapshot_writer_rows(const upl_snapshot_writer *w);
+/* Assemble and rename into place; frees w whatever the outcome (on error the
+ * partial file is removed). */
+UPL_EXPORT int upl_snapshot_writer_finish(upl_snapshot_writer *w, upl_error *err) UPL_MUST_CHECK;
+/* Discard: remove temporaries, free w. NULL is a no-op. */
+UPL_EXPORT void upl_snapshot_writer_abort(upl_snapshot_writer *w);
 
 /* ---- Writers ---------------------------------------------------------------- */
 /* CSV, UTF-8, RFC 4180 quoting. Cells that start with = + - @ TAB CR and are
