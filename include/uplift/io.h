@@ -140,7 +140,8 @@ UPL_EXPORT int upl_snapshot_open(const char *path, bool verify, upl_table **out,
  * column names and types, in the same order), then finish. Memory stays
  * bounded: chunks are spooled to unlinked temporary files beside `path` and
  * assembled column by column at finish. Category dictionaries may differ
- * between chunks; codes are remapped to one dictionary per column.
+ * between chunks; codes are remapped to one dictionary per column, holding
+ * the labels in order of first use (so the file does not depend on chunking).
  * Not thread-safe; one writer per output. */
 typedef struct upl_snapshot_writer upl_snapshot_writer;
 /* schema: any table (rows ignored) giving column names, types and order. */

@@ -374,8 +374,8 @@ fail:
     return rc;
 }
 
-/* Create "<path>.tmp-XXXXXX" beside path. */
-static int open_temp_beside(const char *path, char **tmp_out, upl_error *err) {
+/* Create "<path>.tmp-XXXXXX" beside path: *fd_out and *tmp_out (free it). */
+static int open_temp_beside(const char *path, char **tmp_out, int *fd_out, upl_error *err) {
     char *tmp = upl_asprintf("%s.tmp-XXXXXX", path);
     if (!tmp) return upl_error_set(err, UPL_ENOMEM, "out of memory");
     int fd = mkstemp(tmp);
@@ -385,17 +385,18 @@ static int open_temp_beside(const char *path, char **tmp_out, upl_error *err) {
         return rc;
     }
     *tmp_out = tmp;
-    return fd;
+    *fd_out = fd;
+    return UPL_OK;
 }
 
 /* Temporary spool files are unlinked at once: nothing to clean up after a crash. */
-static int open_spool(const char *path, upl_error *err) {
+static int open_spool(const char *path, int *fd_out, upl_error *err) {
     char *tmp = NULL;
-    int fd = open_temp_beside(path, &tmp, err);
-    if (fd < 0) return -1;
+    int rc = open_temp_beside(path, &tmp, fd_out, err);
+    if (rc) return rc;
     unlink(tmp);
     upl_free(tmp);
-    return fd;
+    return UPL_OK;
 }
 
 static int finish_file(int fd, const char *tmp, const char *path, upl_error *err) {
@@ -427,8 +428,7 @@ int upl_snapshot_write(const upl_table *t, const char *path, upl_error *err) {
     UPL_TRY(upl_table_validate(t, err));
     size_t n = upl_table_n_rows(t);
 
-    fd = open_temp_beside(path, &tmp, err);
-    if (fd < 0) { rc = err ? err->code : UPL_EIO; fd = -1; goto fail; }
+    UPL_TRY(open_temp_beside(path, &tmp, &fd, err));
     UPL_TRY(sink_init(&out, fd, COPY_BUF, path, err));
     stage = upl_malloc(STAGE_ROWS * 8);
     m = upl_calloc(n_cols ? n_cols : 1, sizeof *m);
@@ -515,7 +515,7 @@ static int spool_emit(void *ctx, const void *p, size_t len, upl_error *err) {
 
 static void writer_free(upl_snapshot_writer *w) {
     if (!w) return;
-    for (size_t i = 0; i < w->n_cols; i++) {
+    for (size_t i = 0; w->cols && i < w->n_cols; i++) {
         wcol *c = &w->cols[i];
         for (int s = 0; s < N_SPOOLS; s++) {
             if (c->sp[s].fd >= 0) close(c->sp[s].fd);
@@ -545,10 +545,11 @@ int upl_snapshot_writer_open(const char *path, const upl_table *schema, upl_snap
     w = upl_calloc(1, sizeof *w);
     UPL_FAIL_IF(!w, err, UPL_ENOMEM, "out of memory");
     w->path = upl_strdup(path);
-    w->n_cols = upl_table_n_cols(schema);
-    w->cols = upl_calloc(w->n_cols ? w->n_cols : 1, sizeof *w->cols);
+    size_t n_cols = upl_table_n_cols(schema);
+    w->cols = upl_calloc(n_cols ? n_cols : 1, sizeof *w->cols);
     w->stage = upl_malloc(STAGE_ROWS * 8);
     UPL_FAIL_IF(!w->path || !w->cols || !w->stage, err, UPL_ENOMEM, "out of memory");
+    w->n_cols = n_cols;
     for (size_t i = 0; i < w->n_cols; i++)
         for (int s = 0; s < N_SPOOLS; s++) w->cols[i].sp[s].fd = -1;
     for (size_t i = 0; i < w->n_cols; i++) {
@@ -564,8 +565,8 @@ int upl_snapshot_writer_open(const char *path, const upl_table *schema, upl_snap
         }
         int n_sp = c->type == UPL_STR ? 3 : 2;
         for (int s = 0; s < n_sp; s++) {
-            int fd = open_spool(path, err);
-            if (fd < 0) { rc = err ? err->code : UPL_EIO; goto fail; }
+            int fd = -1;
+            UPL_TRY(open_spool(path, &fd, err));
             UPL_TRY(sink_init(&c->sp[s], fd, SPOOL_BUF, path, err));
             c->sp[s].fd = fd;
         }
@@ -613,11 +614,22 @@ int upl_snapshot_writer_append(upl_snapshot_writer *w, const upl_table *chunk, u
                 wc->remap = r;
                 wc->remap_cap = (size_t)k;
             }
-            for (int32_t j = 0; j < k; j++) {
-                int32_t code;
-                rc = upl_dict_intern(wc->dict, upl_dict_label(c->dict, j), upl_dict_label_len(c->dict, j), &code);
+            /* Intern labels in order of first use, so the output dictionary
+             * does not depend on how rows were cut into chunks or on labels a
+             * chunk's dictionary holds but never uses. */
+            for (int32_t j = 0; j < k; j++) wc->remap[j] = -1;
+            for (size_t r = 0; r < n; r++) {
+                if (!upl_col_is_valid(c, r)) continue;
+                int32_t v = c->v.cat[r], code;
+                if (v < 0 || v >= k) {
+                    rc = upl_error_at(err, UPL_EMISUSE, w->path, 0, 0, c->name,
+                                      "row %zu: category code %d outside the dictionary", r, (int)v);
+                    goto fail;
+                }
+                if (wc->remap[v] >= 0) continue;
+                rc = upl_dict_intern(wc->dict, upl_dict_label(c->dict, v), upl_dict_label_len(c->dict, v), &code);
                 UPL_FAIL_IF(rc != UPL_OK, err, UPL_ENOMEM, "out of memory");
-                wc->remap[j] = code;
+                wc->remap[v] = code;
             }
             remap = wc->remap;
         }
@@ -662,8 +674,7 @@ int upl_snapshot_writer_finish(upl_snapshot_writer *w, upl_error *err) {
     buf = upl_malloc(COPY_BUF);
     m = upl_calloc(w->n_cols ? w->n_cols : 1, sizeof *m);
     UPL_FAIL_IF(!buf || !m, err, UPL_ENOMEM, "out of memory");
-    fd = open_temp_beside(w->path, &tmp, err);
-    if (fd < 0) { rc = err ? err->code : UPL_EIO; fd = -1; goto fail; }
+    UPL_TRY(open_temp_beside(w->path, &tmp, &fd, err));
     UPL_TRY(sink_init(&out, fd, COPY_BUF, w->path, err));
     {
         static const uint8_t zeros[HDR_SIZE];
