@@ -1,0 +1,1195 @@
+/* csv_reader.c — delimited text (CSV, TSV, ';', '|') into a typed table.
+ *
+ * The file is read into one buffer and decoded to UTF-8 first (strict UTF-8,
+ * else GB18030, never the reverse: RELIABILITY.md §5 item 1). Then two
+ * passes over the records, each split into byte chunks run on the thread
+ * pool:
+ *
+ *   pass 1  tokenise every record, reject broken structure (field count,
+ *           stray quote, control characters, oversized fields), and gather
+ *           per column what type inference needs over the WHOLE column
+ *           (integer / number / bool / leading zeros / distinct labels /
+ *           text bytes);
+ *   decide  one type per column (or the schema's), build dictionaries, size
+ *           every column array exactly;
+ *   pass 2  tokenise again and write values straight into the column arrays
+ *           at the row offset pass 1 computed for the chunk; values that do
+ *           not fit the column's type reject their row (the rejected slots
+ *           are squeezed out afterwards, only when there are any).
+ *
+ * Chunks start speculatively at the first line break after a byte offset.
+ * A quoted field may contain line breaks, so the guess may be wrong; after
+ * pass 1 every chunk's start is checked against where the previous chunk
+ * really stopped, and a wrong chunk is parsed again from the right place
+ * (the approach of Ge et al., "Speculative distributed CSV data parsing",
+ * SIGMOD 2021). Results never depend on the number of threads: chunk
+ * statistics merge in chunk order, and dictionaries are numbered in order
+ * of first appearance in the file.
+ *
+ * The tokeniser is a hand-written RFC 4180 state machine. Unquoted fields,
+ * the common case, are scanned 16 bytes at a time (SSE2) for the next
+ * delimiter, quote, line break or control byte; no field is ever allocated. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#include "uplift/io.h"
+#include "reader_int.h"
+
+#define CAT_MAX_DISTINCT 4096u   /* inferred category columns: at most this many labels */
+#define MIN_CHUNK_BYTES ((size_t)1 << 20)
+
+/* ---- Tokeniser ---------------------------------------------------------------- */
+enum { FS_QUOTED = 1, FS_ESCAPED = 2 };
+typedef struct fspan {
+    const char *p;
+    size_t len;
+    unsigned flags;
+} fspan;
+
+typedef struct rec {
+    size_t n_fields;
+    uint64_t n_lines;           /* line breaks consumed, including the terminator */
+    uint64_t quote_line;        /* lines before the quote that never closed */
+    int code;                   /* first reject code, 0 = fine */
+    size_t code_col;
+    const char *raw_end;        /* end of the record text (before its line break) */
+    const char *next;           /* start of the next record */
+    bool is_blank;
+    bool is_unterminated;
+} rec;
+
+typedef struct tok {
+    char delim;
+    size_t max_field;
+    uint8_t special[256];       /* bytes that stop an unquoted field scan */
+} tok;
+
+static void tok_init(tok *t, char delim, size_t max_field) {
+    memset(t, 0, sizeof *t);
+    t->delim = delim;
+    t->max_field = max_field;
+    for (int c = 0; c < 0x20; c++) t->special[c] = 1;
+    t->special[0x7f] = 1;
+    t->special['\t'] = delim == '\t';
+    t->special['"'] = 1;
+    t->special[(unsigned char)delim] = 1;
+}
+
+static inline bool is_ctl(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f; }
+
+static inline const char *scan_special(const tok *t, const char *p, const char *end) {
+#ifdef __SSE2__
+    const __m128i vd = _mm_set1_epi8(t->delim), vq = _mm_set1_epi8('"');
+    const __m128i v1f = _mm_set1_epi8(0x1f), v7f = _mm_set1_epi8(0x7f);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vq));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(x, v1f), x));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(x, v7f));
+        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        if (mask) return p + __builtin_ctz(mask);
+        p += 16;
+    }
+#endif
+    while (p < end && !t->special[(unsigned char)*p]) p++;
+    return p;
+}
+
+static inline void set_code(rec *r, int code, size_t col) {
+    if (!r->code) { r->code = code; r->code_col = col; }
+}
+
+/* Scan an unquoted run from p to the next delimiter / line break / end,
+ * flagging quotes and control bytes met on the way. */
+static inline const char *scan_unquoted(const tok *t, const char *p, const char *end, rec *r, size_t col) {
+    p = scan_special(t, p, end);
+    while (p < end && *p != t->delim && *p != '\n' && *p != '\r') {
+        if (*p == '"') set_code(r, UPL_REJ_STRAY_QUOTE, col);
+        else if (is_ctl((unsigned char)*p)) set_code(r, UPL_REJ_CONTROL_CHAR, col);
+        p = scan_special(t, p + 1, end);
+    }
+    return p;
+}
+
+/* Tokenise one record starting at p (< end). Up to cap fields are stored;
+ * n_fields counts them all. */
+static void tokenize(const tok *t, const char *p, const char *end, fspan *f, size_t cap, rec *r) {
+    r->n_fields = 0;
+    r->n_lines = 0;
+    r->code = 0;
+    r->code_col = 0;
+    r->is_blank = false;
+    r->is_unterminated = false;
+    if (*p == '\n' || *p == '\r') {
+        r->is_blank = true;
+        r->raw_end = p;
+        r->n_lines = 1;
+        r->next = p + ((*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1);
+        return;
+    }
+    for (;;) {
+        size_t col = r->n_fields + 1;
+        fspan s;
+        if (p < end && *p == '"') {
+            const char *q = p + 1, *content = q;
+            unsigned flags = FS_QUOTED;
+            uint64_t open_line = r->n_lines;
+            for (;;) {
+                const char *e = memchr(q, '"', (size_t)(end - q));
+                if (!e) {
+                    r->is_unterminated = true;
+                    r->quote_line = open_line;
+                    r->code_col = col;
+                    r->raw_end = end;
+                    r->next = end;
+                    return;
+                }
+                for (const char *x = q; x < e; x++) {
+                    unsigned char c = (unsigned char)*x;
+                    if (c < 0x20 || c == 0x7f) {
+                        if (c == '\n') r->n_lines++;
+                        else if (c == '\r') { if (x[1] != '\n') r->n_lines++; }
+                        else if (c != '\t') set_code(r, UPL_REJ_CONTROL_CHAR, col);
+                    }
+                }
+                if (e + 1 < end && e[1] == '"') { flags |= FS_ESCAPED; q = e + 2; continue; }
+                s.p = content;
+                s.len = (size_t)(e - content);
+                s.flags = flags;
+                p = e + 1;
+                break;
+            }
+            if (p < end && *p != t->delim && *p != '\n' && *p != '\r') {
+                set_code(r, UPL_REJ_STRAY_QUOTE, col);
+                p = scan_unquoted(t, p, end, r, col);
+            }
+        } else {
+            const char *start = p;
+            p = scan_unquoted(t, p, end, r, col);
+            s.p = start;
+            s.len = (size_t)(p - start);
+            s.flags = 0;
+        }
+        if (s.len > t->max_field) set_code(r, UPL_REJ_FIELD_TOO_LONG, col);
+        if (r->n_fields < cap) f[r->n_fields] = s;
+        r->n_fields++;
+        if (p >= end) { r->raw_end = end; r->next = end; return; }
+        if (*p == t->delim) { p++; continue; }
+        r->raw_end = p;
+        r->n_lines++;
+        r->next = p + ((*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1);
+        return;
+    }
+}
+
+/* Copy s (a field with "" escapes) into dst without them; returns length. */
+static size_t unescape(const fspan *s, char *dst) {
+    size_t n = 0;
+    for (size_t i = 0; i < s->len; i++) {
+        dst[n++] = s->p[i];
+        if (s->p[i] == '"') i++;
+    }
+    return n;
+}
+
+static size_t unescaped_len(const fspan *s) {
+    if (!(s->flags & FS_ESCAPED)) return s->len;
+    size_t q = 0;
+    for (size_t i = 0; i < s->len; i++) if (s->p[i] == '"') { q++; i++; }
+    return s->len - q;
+}
+
+/* ---- Hash set of labels, in order of first appearance ------------------------ */
+static uint64_t hash_bytes(const char *s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        s += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return h;
+}
+
+typedef struct dentry { uint64_t h; const char *s; uint32_t len; } dentry;
+typedef struct dset {
+    dentry *items;        /* insertion order */
+    uint32_t n, cap;
+    uint32_t *slots;      /* index + 1, 0 = empty */
+    uint32_t mask;
+} dset;
+
+static void dset_free(dset *d) {
+    upl_free(d->items);
+    upl_free(d->slots);
+    memset(d, 0, sizeof *d);
+}
+
+static int dset_grow(dset *d) {
+    uint32_t nsz = d->mask ? (d->mask + 1) * 2 : 32;
+    uint32_t *slots = upl_calloc(nsz, sizeof *slots);
+    if (!slots) return UPL_ENOMEM;
+    for (uint32_t i = 0; i < d->n; i++) {
+        uint32_t j = (uint32_t)d->items[i].h & (nsz - 1);
+        while (slots[j]) j = (j + 1) & (nsz - 1);
+        slots[j] = i + 1;
+    }
+    upl_free(d->slots);
+    d->slots = slots;
+    d->mask = nsz - 1;
+    return UPL_OK;
+}
+
+static int32_t dset_find(const dset *d, uint64_t h, const char *s, size_t len) {
+    if (!d->slots) return -1;
+    for (uint32_t j = (uint32_t)h & d->mask;; j = (j + 1) & d->mask) {
+        uint32_t k = d->slots[j];
+        if (!k) return -1;
+        const dentry *e = &d->items[k - 1];
+        if (e->h == h && e->len == len && !memcmp(e->s, s, len)) return (int32_t)(k - 1);
+    }
+}
+
+/* Insert (s must outlive the set). */
+static int dset_insert(dset *d, uint64_t h, const char *s, size_t len) {
+    if ((d->n + 1) * 2 > d->mask + 1 || !d->slots) {
+        int rc = dset_grow(d);
+        if (rc) return rc;
+    }
+    if (d->n == d->cap) {
+        uint32_t nc = d->cap ? d->cap * 2 : 16;
+        dentry *it = upl_reallocarray(d->items, nc, sizeof *it);
+        if (!it) return UPL_ENOMEM;
+        d->items = it;
+        d->cap = nc;
+    }
+    d->items[d->n] = (dentry){ h, s, (uint32_t)len };
+    uint32_t j = (uint32_t)h & d->mask;
+    while (d->slots[j]) j = (j + 1) & d->mask;
+    d->slots[j] = ++d->n;
+    return UPL_OK;
+}
+
+/* ---- Value classification for inference ------------------------------------- */
+enum { V_I64 = 1, V_F64 = 2, V_BOOL = 4, V_LZERO = 8, V_HUMAN = 16, V_INT_OVF = 32 };
+
+static bool is_bool_token(const char *s, size_t n, bool *v) {
+    if (n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "TRUE", 4) || !memcmp(s, "True", 4))) { *v = true; return true; }
+    if (n == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "FALSE", 5) || !memcmp(s, "False", 5))) { *v = false; return true; }
+    return false;
+}
+
+static bool starts_with(const char *s, size_t n, const char *lit, size_t *len) {
+    size_t l = strlen(lit);
+    if (n < l || memcmp(s, lit, l)) return false;
+    *len = l;
+    return true;
+}
+
+/* Numbers written for people (RELIABILITY.md §5 item 11): currency signs,
+ * thousands separators, spaces, decimal comma, full-width digits, units
+ * such as 万. Recognised only so the row can be rejected with the right
+ * code instead of turning a numeric column into text. */
+static bool is_human_number(const char *s, size_t n) {
+    size_t i = 0, l;
+    bool has_digit = false;
+    int n_points = 0;
+    while (i < n && s[i] == ' ') i++;
+    if (i < n && (s[i] == '-' || s[i] == '+')) i++;
+    static const char *const prefix[] = { "\xC2\xA5", "\xEF\xBF\xA5", "$", "\xE2\x82\xAC", "RMB", "CNY" };
+    for (size_t k = 0; k < sizeof prefix / sizeof *prefix; k++)
+        if (starts_with(s + i, n - i, prefix[k], &l)) { i += l; break; }
+    while (i < n && s[i] == ' ') i++;
+    size_t body = i;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= '0' && c <= '9') { has_digit = true; i++; }
+        else if (c == ',') i++;
+        else if (c == '.') { n_points++; i++; }
+        else if (c == ' ' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9' && i > body) i++;
+        else if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBC) {
+            unsigned char c3 = (unsigned char)s[i + 2];
+            if (c3 >= 0x90 && c3 <= 0x99) has_digit = true;        /* ０-９ */
+            else if (c3 == 0x8E) n_points++;                       /* ． */
+            else if (c3 != 0x8C) break;                            /* ， */
+            i += 3;
+        } else break;
+    }
+    if (!has_digit || n_points > 1 || body >= n) return false;
+    unsigned char b0 = (unsigned char)s[body];
+    bool first_digit = (b0 >= '0' && b0 <= '9') ||
+        (b0 == 0xEF && body + 2 < n && (unsigned char)s[body + 1] == 0xBC &&
+         (unsigned char)s[body + 2] >= 0x90 && (unsigned char)s[body + 2] <= 0x99);
+    if (!first_digit) return false;
+    while (i < n && s[i] == ' ') i++;
+    static const char *const suffix[] = { "\xE4\xB8\x87" /*万*/, "\xE4\xBA\xBF" /*亿*/, "\xE5\x85\x83" /*元*/,
+                                          "\xE5\x8D\x83" /*千*/, "\xE7\x99\xBE" /*百*/, "\xE5\x9D\x97" /*块*/,
+                                          "%", "\xEF\xBC\x85" /*％*/ };
+    for (size_t k = 0; k < sizeof suffix / sizeof *suffix; k++)
+        if (starts_with(s + i, n - i, suffix[k], &l)) { i += l; break; }
+    while (i < n && s[i] == ' ') i++;
+    return i == n;
+}
+
+static unsigned classify(const char *s, size_t n) {
+    size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0, j = i;
+    while (j < n && (unsigned)(s[j] - '0') < 10) j++;
+    if (j == n && j > i) {
+        unsigned f = V_F64;
+        if (s[i] == '0' && n - i > 1) f |= V_LZERO;
+        int64_t v;
+        f |= upl_parse_i64(s, n, &v) ? V_I64 : V_INT_OVF;
+        return f;
+    }
+    if (upl__is_f64_text(s, n)) {
+        unsigned f = V_F64;
+        if (s[i] == '0' && i + 1 < n && (unsigned)(s[i + 1] - '0') < 10) f |= V_LZERO;
+        return f;
+    }
+    bool b;
+    if (is_bool_token(s, n, &b)) return V_BOOL;
+    if (is_human_number(s, n)) return V_HUMAN;
+    return 0;
+}
+
+/* ---- Reader state --------------------------------------------------------------- */
+typedef enum kind { K_AUTO = 0, K_F64, K_I64, K_BOOL, K_CAT, K_STR } kind;
+
+typedef struct colstat {
+    uint64_t n_present, n_missing, n_i64, n_f64, n_bool, n_human, n_other;
+    uint64_t bytes;          /* unescaped bytes of present values */
+    bool any_lzero, any_ovf;
+    bool is_settled;         /* only bytes and missing are still needed */
+    bool is_overflow;        /* more than CAT_MAX_DISTINCT labels */
+    dset set;                /* labels of non-numeric values */
+} colstat;
+
+typedef struct colinfo {
+    const char *name;        /* header name (points into reader's names) */
+    int out;                 /* index in the output table, -1 = dropped */
+    kind forced;             /* from the schema, or K_STR for ID / code columns */
+    bool is_id;              /* Excel-mangled values are rejected */
+    bool is_not_null;
+    bool is_kept_text;       /* stays text on purpose */
+    bool wants_set;          /* pass 1 collects labels */
+    bool unlimited_set;      /* schema category: no limit */
+    kind final;
+    upl_column *col;
+    dset dict;               /* final labels -> codes (CAT) */
+} colinfo;
+
+typedef struct chunk {
+    const char *begin, *limit, *end;
+    uint64_t n_lines, n_records, n_ok;   /* pass 1 */
+    uint64_t row_base, rec_base, line_base;
+    uint64_t *str_base;                  /* per column: byte offset in str_data (pass 2) */
+    colstat *stats;
+    upl_reject_list rej;
+    uint64_t *dead;                      /* pass 2: local row slots rejected */
+    size_t n_dead, cap_dead;
+    upl_arena *arena;
+    char *scratch;
+    size_t scratch_cap;
+    fspan *fields;
+    int status;                          /* UPL_OK, UPL_ENOMEM */
+    bool is_unterminated;                /* quote open at end of file */
+    uint64_t unterminated_line_rel;
+    size_t unterminated_col;
+    bool is_checked;                     /* begin proven to be a record start */
+} chunk;
+
+typedef struct reader {
+    const char *path;
+    const upl_read_options *opt;
+    const char *buf, *data, *end;        /* decoded text; data = after the header */
+    tok t;
+    size_t n_cols;
+    colinfo *cols;
+    char **names;
+    uint64_t header_lines;
+    chunk *chunks;
+    size_t n_chunks;
+    const char *const *missing;
+    size_t n_missing;
+    size_t missing_max;
+    upl_table *table;
+} reader;
+
+static int scratch_fit(chunk *c, size_t n) {
+    if (n <= c->scratch_cap) return UPL_OK;
+    size_t cap = c->scratch_cap ? c->scratch_cap : 256;
+    while (cap < n) cap *= 2;
+    char *p = upl_realloc(c->scratch, cap);
+    if (!p) return UPL_ENOMEM;
+    c->scratch = p;
+    c->scratch_cap = cap;
+    return UPL_OK;
+}
+
+/* The field's value text, unescaped if needed (into the chunk scratch). */
+static int value_text(chunk *c, const fspan *s, const char **v, size_t *n) {
+    if (!(s->flags & FS_ESCAPED)) { *v = s->p; *n = s->len; return UPL_OK; }
+    if (scratch_fit(c, s->len)) return UPL_ENOMEM;
+    *n = unescape(s, c->scratch);
+    *v = c->scratch;
+    return UPL_OK;
+}
+
+static bool is_missing(const reader *rd, const char *v, size_t n) {
+    if (n == 0) return true;
+    if (n > rd->missing_max) return false;
+    for (size_t i = 0; i < rd->n_missing; i++)
+        if (strlen(rd->missing[i]) == n && !memcmp(rd->missing[i], v, n)) return true;
+    return false;
+}
+
+static int add_reject(chunk *c, uint64_t rec_rel, uint64_t line_rel, uint32_t col, int code,
+                      const char *raw, size_t raw_len, const fspan *val, const char *detail) {
+    upl_reject r = { .record = rec_rel, .line = line_rel, .column = col, .code = (uint16_t)code,
+                     .raw = raw, .raw_len = raw_len, .value = val ? val->p : NULL,
+                     .value_len = val ? val->len : 0, .detail = detail };
+    return upl__reject_push(&c->rej, &r);
+}
+
+/* ---- Pass 1 ---------------------------------------------------------------------- */
+static int stat_value(reader *rd, chunk *c, size_t j, const fspan *s) {
+    colinfo *ci = &rd->cols[j];
+    colstat *st = &c->stats[j];
+    if (ci->out < 0) return UPL_OK;
+    const char *v;
+    size_t n;
+    if (value_text(c, s, &v, &n)) return UPL_ENOMEM;
+    if (is_missing(rd, v, n)) { st->n_missing++; return UPL_OK; }
+    st->n_present++;
+    st->bytes += n;
+    if (st->is_settled) return UPL_OK;
+    bool want_label = ci->wants_set;
+    if (ci->forced == K_AUTO) {
+        unsigned f = classify(v, n);
+        if (f & V_I64) st->n_i64++;
+        if (f & V_F64) st->n_f64++;
+        if (f & V_BOOL) st->n_bool++;
+        if (f & V_HUMAN) st->n_human++;
+        if (f & V_LZERO) st->any_lzero = true;
+        if (f & V_INT_OVF) st->any_ovf = true;
+        if (!f) st->n_other++;
+        if (f) want_label = false;   /* mixed numbers and text never become categories */
+        /* Settled as text: leading zeros, integers too long, or text with too many labels. */
+        if (st->any_lzero || st->any_ovf || (st->is_overflow && st->n_other > 0)) { st->is_settled = true; return UPL_OK; }
+    }
+    if (!want_label || st->is_overflow) return UPL_OK;
+    uint64_t h = hash_bytes(v, n);
+    if (dset_find(&st->set, h, v, n) >= 0) return UPL_OK;
+    if (!ci->unlimited_set && st->set.n >= CAT_MAX_DISTINCT) {
+        st->is_overflow = true;
+        dset_free(&st->set);
+        return UPL_OK;
+    }
+    const char *keep = v;
+    if (v == c->scratch) {
+        char *cp = upl_arena_alloc(c->arena, n ? n : 1);
+        if (!cp) return UPL_ENOMEM;
+        memcpy(cp, v, n);
+        keep = cp;
+    }
+    return dset_insert(&st->set, h, keep, n);
+}
+
+/* Parse the chunk's records from c->begin; stop at the first record that
+ * starts at or after c->limit. */
+static int pass1_chunk(void *ctx, size_t idx, size_t b, size_t e) {
+    (void)b; (void)e;
+    reader *rd = ctx;
+    chunk *c = &rd->chunks[idx];
+    const char *p = c->begin, *end = rd->end;
+    rec r;
+    uint64_t lines = 0, recs = 0, ok = 0;
+    while (p < c->limit && p < end) {
+        tokenize(&rd->t, p, end, c->fields, rd->n_cols, &r);
+        if (r.is_unterminated) {
+            c->is_unterminated = true;
+            c->unterminated_line_rel = lines + r.quote_line;
+            c->unterminated_col = r.code_col;
+            p = end;
+            break;
+        }
+        if (r.is_blank) { lines += r.n_lines; p = r.next; continue; }
+        recs++;
+        int code = r.code;
+        size_t code_col = r.code_col;
+        if (!code && r.n_fields != rd->n_cols) { code = UPL_REJ_FIELD_COUNT; code_col = 0; }
+        if (code) {
+            const fspan *val = code_col && code_col <= rd->n_cols ? &c->fields[code_col - 1] : NULL;
+            if (add_reject(c, recs, lines, (uint32_t)code_col, code, p, (size_t)(r.raw_end - p), val, NULL)) goto oom;
+        } else {
+            ok++;
+            for (size_t j = 0; j < rd->n_cols; j++)
+                if (stat_value(rd, c, j, &c->fields[j])) goto oom;
+        }
+        lines += r.n_lines;
+        p = r.next;
+    }
+    c->end = p;
+    c->n_lines = lines;
+    c->n_records = recs;
+    c->n_ok = ok;
+    return UPL_OK;
+oom:
+    c->status = UPL_ENOMEM;
+    return UPL_ENOMEM;
+}
+
+static void chunk_reset(reader *rd, chunk *c) {
+    for (size_t j = 0; j < rd->n_cols; j++) {
+        dset_free(&c->stats[j].set);
+        memset(&c->stats[j], 0, sizeof c->stats[j]);
+    }
+    upl__reject_list_free(&c->rej);
+    upl_arena_reset(c->arena);
+    c->is_unterminated = false;
+    c->status = UPL_OK;
+}
+
+/* ---- Pass 2 ---------------------------------------------------------------------- */
+typedef struct vbits { size_t word; uint64_t bits; } vbits;
+
+static inline void vb_flush(upl_column *col, vbits *vb) {
+    if (vb->bits) __atomic_fetch_or(&col->valid[vb->word], vb->bits, __ATOMIC_RELAXED);
+    vb->bits = 0;
+}
+static inline void vb_set(upl_column *col, vbits *vb, size_t row) {
+    size_t w = row >> 6;
+    if (w != vb->word) { vb_flush(col, vb); vb->word = w; }
+    vb->bits |= 1ull << (row & 63);
+}
+
+static bool parse_bool_any(const char *v, size_t n, bool *b) {
+    if (is_bool_token(v, n, b)) return true;
+    if (n == 1 && (v[0] == '0' || v[0] == '1')) { *b = v[0] == '1'; return true; }
+    return false;
+}
+
+static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
+    (void)b_; (void)e_;
+    reader *rd = ctx;
+    chunk *c = &rd->chunks[idx];
+    const char *p = c->begin, *end = rd->end;
+    rec r;
+    uint64_t lines = 0, recs = 0, row = 0;
+    size_t n = rd->n_cols;
+    vbits *vb = NULL;
+    uint64_t *soff = c->str_base;   /* running byte offset per column */
+    vb = upl_calloc(n ? n : 1, sizeof *vb);
+    if (!vb) goto oom;
+    for (size_t j = 0; j < n; j++) vb[j].word = (size_t)(c->row_base >> 6);
+    while (p < c->end) {
+        tokenize(&rd->t, p, end, c->fields, n, &r);
+        if (r.is_blank) { lines += r.n_lines; p = r.next; continue; }
+        recs++;
+        if (r.code || r.n_fields != n) { lines += r.n_lines; p = r.next; continue; }
+        size_t slot = (size_t)(c->row_base + row);
+        bool is_dead = false;
+        for (size_t j = 0; j < n; j++) {
+            colinfo *ci = &rd->cols[j];
+            if (ci->out < 0) continue;
+            upl_column *col = ci->col;
+            const fspan *s = &c->fields[j];
+            const char *v;
+            size_t vn;
+            if (value_text(c, s, &v, &vn)) goto oom;
+            int code = 0;
+            const char *detail = NULL;
+            if (is_missing(rd, v, vn)) {
+                switch (ci->final) {
+                case K_F64: col->v.f64[slot] = 0.0; break;
+                case K_I64: col->v.i64[slot] = 0; break;
+                case K_BOOL: col->v.b[slot] = 0; break;
+                case K_CAT: col->v.cat[slot] = -1; break;
+                default: col->str_off[slot] = soff[j]; break;
+                }
+                if (ci->is_not_null) code = UPL_REJ_REQUIRED_MISSING;
+            } else {
+                bool ok = true;
+                switch (ci->final) {
+                case K_F64: {
+                    double d;
+                    ok = upl_parse_f64(v, vn, &d);
+                    col->v.f64[slot] = ok ? d : 0.0;
+                    if (!ok) code = UPL_REJ_BAD_NUMBER;
+                    break;
+                }
+                case K_I64: {
+                    int64_t x;
+                    ok = upl_parse_i64(v, vn, &x);
+                    col->v.i64[slot] = ok ? x : 0;
+                    if (!ok) {
+                        code = ci->forced == K_I64 ? UPL_REJ_BAD_INTEGER : UPL_REJ_BAD_NUMBER;
+                        if (code == UPL_REJ_BAD_INTEGER && upl__is_f64_text(v, vn)) detail = "not a whole number";
+                    }
+                    break;
+                }
+                case K_BOOL: {
+                    bool x = false;
+                    ok = ci->forced == K_BOOL ? parse_bool_any(v, vn, &x) : is_bool_token(v, vn, &x);
+                    col->v.b[slot] = x;
+                    if (!ok) code = UPL_REJ_BAD_BOOL;
+                    break;
+                }
+                case K_CAT: {
+                    int32_t k = dset_find(&ci->dict, hash_bytes(v, vn), v, vn);
+                    col->v.cat[slot] = k;
+                    if (k < 0) { ok = false; code = UPL_REJ_OTHER; detail = "label not in dictionary"; }
+                    break;
+                }
+                default: {
+                    char *dst = col->str_data + soff[j];
+                    col->str_off[slot] = soff[j];
+                    if (s->flags & FS_ESCAPED) memcpy(dst, v, vn);
+                    else memcpy(dst, s->p, vn);
+                    soff[j] += vn;
+                    if (ci->is_id && upl__id_is_excel_mangled(v, vn)) code = UPL_REJ_ID_EXCEL_MANGLED;
+                    break;
+                }
+                }
+                if (ok && !code) vb_set(col, &vb[j], slot);
+            }
+            if (code) {
+                if (!is_dead) {
+                    if (c->n_dead == c->cap_dead) {
+                        size_t nc = c->cap_dead ? c->cap_dead * 2 : 16;
+                        uint64_t *d = upl_reallocarray(c->dead, nc, sizeof *d);
+                        if (!d) goto oom;
+                        c->dead = d;
+                        c->cap_dead = nc;
+                    }
+                    c->dead[c->n_dead++] = slot;
+                }
+                is_dead = true;
+                if (add_reject(c, recs, lines, (uint32_t)(j + 1), code, p, (size_t)(r.raw_end - p), s, detail))
+                    goto oom;
+            }
+        }
+        row++;
+        lines += r.n_lines;
+        p = r.next;
+    }
+    for (size_t j = 0; j < n; j++) if (rd->cols[j].out >= 0) vb_flush(rd->cols[j].col, &vb[j]);
+    upl_free(vb);
+    return UPL_OK;
+oom:
+    upl_free(vb);
+    c->status = UPL_ENOMEM;
+    return UPL_ENOMEM;
+}
+
+/* ---- Decoding, header, schema ------------------------------------------------------ */
+static int decode(const char *path, const upl_read_options *opt, char **buf, size_t *len,
+                  upl_read_summary *sum, upl_error *err) {
+    char *b = *buf;
+    size_t n = *len;
+    if (n >= 2 && (((unsigned char)b[0] == 0xFF && (unsigned char)b[1] == 0xFE) ||
+                   ((unsigned char)b[0] == 0xFE && (unsigned char)b[1] == 0xFF)))
+        return upl_error_at(err, UPL_EENCODING, path, 1, 0, NULL,
+                            "the file is UTF-16 (byte-order mark %02X %02X); save it as UTF-8 or GB18030 "
+                            "(文件为 UTF-16 编码，请另存为 UTF-8)", (unsigned char)b[0], (unsigned char)b[1]);
+    size_t skip = 0;
+    if (n >= 3 && (unsigned char)b[0] == 0xEF && (unsigned char)b[1] == 0xBB && (unsigned char)b[2] == 0xBF) {
+        skip = 3;
+        sum->had_bom = true;
+    }
+    const char *enc = opt->encoding;
+    bool is_auto = upl__encoding_is_auto(enc);
+    if (is_auto || upl__encoding_is_utf8(enc) || sum->had_bom) {
+        size_t bad = upl__utf8_invalid_at(b + skip, n - skip);
+        if (bad == n - skip) {
+            memmove(b, b + skip, n - skip);
+            memset(b + n - skip, 0, skip);
+            *len = n - skip;
+            snprintf(sum->encoding, sizeof sum->encoding, "UTF-8");
+            return UPL_OK;
+        }
+        if (!is_auto || sum->had_bom)
+            return upl_error_at(err, UPL_EENCODING, path, upl__line_of_offset(b + skip, bad), 0, NULL,
+                                "byte %zu (0x%02X) is not valid UTF-8%s; give the file's encoding, "
+                                "e.g. --encoding gb18030 (不是有效的 UTF-8 编码)", bad + skip,
+                                (unsigned char)b[skip + bad],
+                                sum->had_bom ? " although the file starts with a UTF-8 byte-order mark" : "");
+        upl_log(UPL_LOG_INFO, "%s: not UTF-8 at byte %zu; decoding as GB18030", path, bad + skip);
+        enc = "GB18030";
+    }
+    char *out = NULL;
+    size_t out_len = 0;
+    int rc = upl__iconv_to_utf8(path, enc, b + skip, n - skip, &out, &out_len, err);
+    if (rc) return rc;
+    upl_free(b);
+    *buf = out;
+    *len = out_len;
+    snprintf(sum->encoding, sizeof sum->encoding, "%s", is_auto ? "GB18030" : enc);
+    for (char *q = sum->encoding; *q; q++) if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 32);
+    return UPL_OK;
+}
+
+/* Sniff the delimiter from the header line (outside quotes). */
+static int sniff(const char *path, const char *p, const char *end, char *delim, upl_error *err) {
+    size_t cnt[4] = { 0 }, fullwidth = 0;
+    static const char cands[4] = { ',', '\t', ';', '|' };
+    bool in_q = false;
+    for (; p < end; p++) {
+        char ch = *p;
+        if (ch == '"') { in_q = !in_q; continue; }
+        if (in_q) continue;
+        if (ch == '\n' || ch == '\r') break;
+        for (int k = 0; k < 4; k++) if (ch == cands[k]) cnt[k]++;
+        if ((unsigned char)ch == 0xEF && end - p >= 3 && (unsigned char)p[1] == 0xBC && (unsigned char)p[2] == 0x8C)
+            fullwidth++;
+    }
+    int best = 0;
+    for (int k = 1; k < 4; k++) if (cnt[k] > cnt[best]) best = k;
+    if (cnt[best] == 0 && fullwidth > 0)
+        return upl_error_at(err, UPL_EPARSE, path, 1, 0, NULL,
+                            "the header is separated by full-width commas (，, U+FF0C), not a delimiter "
+                            "this reader accepts; replace them with ',' and save again "
+                            "(表头使用了全角逗号“，”分隔，请改为半角逗号“,”后重新保存)");
+    *delim = cands[best];
+    return UPL_OK;
+}
+
+static bool name_eq(const char *a, const char *b) { return !strcmp(a, b); }
+
+static int header(reader *rd, upl_read_summary *sum, upl_error *err) {
+    const upl_read_options *opt = rd->opt;
+    int rc = UPL_OK;
+    const char *p = rd->buf, *end = rd->end;
+    fspan *f = NULL;
+    if (p == end)
+        return upl_error_at(err, UPL_EPARSE, rd->path, 1, 0, NULL, "empty file: no header line (空文件，没有表头)");
+    char delim = opt->delimiter;
+    if (!delim) UPL_TRY(sniff(rd->path, p, end, &delim, err));
+    sum->delimiter = delim;
+    size_t max_field = opt->max_field_bytes ? opt->max_field_bytes : ((size_t)1 << 20);
+    size_t max_cols = opt->max_columns ? opt->max_columns : 10000;
+    tok_init(&rd->t, delim, max_field);
+    rec r;
+    while (p < end && (*p == '\n' || *p == '\r')) {   /* leading blank lines */
+        tokenize(&rd->t, p, end, NULL, 0, &r);
+        rd->header_lines += r.n_lines;
+        p = r.next;
+    }
+    if (p == end)
+        return upl_error_at(err, UPL_EPARSE, rd->path, 1, 0, NULL, "empty file: no header line (空文件，没有表头)");
+    tokenize(&rd->t, p, end, NULL, 0, &r);
+    uint64_t line = rd->header_lines + 1;
+    if (r.is_unterminated) {
+        rc = upl_error_at(err, UPL_EPARSE, rd->path, line + r.quote_line, r.code_col, NULL,
+                          "a quoted field in the header is never closed before the end of the file");
+        goto fail;
+    }
+    if (r.n_fields > max_cols) {
+        rc = upl_error_at(err, UPL_ELIMIT, rd->path, line, 0, NULL,
+                          "the header has %zu columns, more than the limit of %zu (列数超过上限)", r.n_fields, max_cols);
+        goto fail;
+    }
+    f = upl_calloc(r.n_fields + 1, sizeof *f);
+    if (!f) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+    tokenize(&rd->t, p, end, f, r.n_fields + 1, &r);
+    if (r.code) {
+        rc = upl_error_at(err, UPL_EPARSE, rd->path, line, r.code_col, NULL, "malformed header: %s",
+                          upl_reject_code_name(r.code));
+        goto fail;
+    }
+    rd->n_cols = r.n_fields;
+    rd->cols = upl_calloc(rd->n_cols, sizeof *rd->cols);
+    rd->names = upl_calloc(rd->n_cols, sizeof *rd->names);
+    if (!rd->cols || !rd->names) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+    for (size_t j = 0; j < rd->n_cols; j++) {
+        size_t ul = unescaped_len(&f[j]);
+        char *nm = upl_malloc(ul + 24);
+        if (!nm) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+        size_t l = unescape(&f[j], nm);
+        size_t a = 0;
+        while (a < l && (nm[a] == ' ' || nm[a] == '\t')) a++;
+        while (l > a && (nm[l - 1] == ' ' || nm[l - 1] == '\t')) l--;
+        memmove(nm, nm + a, l - a);
+        nm[l - a] = '\0';
+        if (l == a) {
+            snprintf(nm, ul + 24, "column_%zu", j + 1);
+            upl_log(UPL_LOG_WARN, "%s:%llu:%zu: empty column name; named `%s`", rd->path,
+                    (unsigned long long)line, j + 1, nm);
+            sum->n_warnings++;
+        }
+        rd->names[j] = nm;
+        rd->cols[j].name = nm;
+        for (size_t k = 0; k < j; k++)
+            if (name_eq(rd->names[k], nm)) {
+                rc = upl_error_at(err, UPL_ESCHEMA, rd->path, line, j + 1, nm,
+                                  "duplicate column name (also column %zu); rename one of them "
+                                  "(列名重复，请重命名其中之一)", k + 1);
+                goto fail;
+            }
+    }
+    rd->header_lines += r.n_lines;
+    rd->data = r.next;
+    upl_free(f);
+    return UPL_OK;
+fail:
+    upl_free(f);
+    return rc;
+}
+
+static int apply_schema(reader *rd, upl_read_summary *sum, upl_error *err) {
+    const upl_read_options *opt = rd->opt;
+    for (size_t k = 0; k < opt->n_schema; k++) {
+        const upl_schema_field *sf = &opt->schema[k];
+        bool found = false;
+        for (size_t j = 0; j < rd->n_cols && !found; j++) found = name_eq(rd->names[j], sf->name);
+        if (!found && sf->is_required) {
+            size_t room = 64;
+            for (size_t j = 0; j < rd->n_cols; j++) room += strlen(rd->names[j]) + 4;
+            char *list = upl_malloc(room);
+            if (!list) return upl_error_set(err, UPL_ENOMEM, "out of memory");
+            size_t at = 0;
+            for (size_t j = 0; j < rd->n_cols && at + 4 < room; j++)
+                at += (size_t)snprintf(list + at, room - at, "%s`%s`", j ? ", " : "", rd->names[j]);
+            list[at] = '\0';
+            int rc = upl_error_at(err, UPL_ESCHEMA, rd->path, 1, 0, sf->name,
+                                  "required column is missing (缺少必需的列); the file has: %s", list);
+            upl_free(list);
+            return rc;
+        }
+    }
+    int n_out = 0;
+    for (size_t j = 0; j < rd->n_cols; j++) {
+        colinfo *ci = &rd->cols[j];
+        const upl_schema_field *sf = NULL;
+        for (size_t k = 0; k < opt->n_schema && !sf; k++)
+            if (name_eq(opt->schema[k].name, ci->name)) sf = &opt->schema[k];
+        if (!sf && opt->is_schema_strict) {
+            ci->out = -1;
+            upl_log(UPL_LOG_WARN, "%s: column `%s` is not in the schema; not loaded", rd->path, ci->name);
+            sum->n_warnings++;
+            continue;
+        }
+        ci->out = n_out++;
+        if (sf) {
+            switch (sf->type) {
+            case UPL_F64: ci->forced = K_F64; break;
+            case UPL_I64: ci->forced = K_I64; break;
+            case UPL_BOOL: ci->forced = K_BOOL; break;
+            case UPL_CAT: ci->forced = K_CAT; ci->unlimited_set = true; break;
+            case UPL_STR: ci->forced = K_STR; break;
+            default: return upl_error_at(err, UPL_EMISUSE, rd->path, 0, 0, sf->name, "schema: unknown type %d", (int)sf->type);
+            }
+            ci->is_id = sf->is_id;
+            ci->is_not_null = sf->is_not_null;
+            if (sf->is_id && ci->forced != K_STR) ci->forced = K_STR;
+        } else if (upl__name_is_person_id(ci->name)) {
+            ci->is_id = true;
+            ci->forced = K_STR;
+        } else if (upl__name_is_code(ci->name)) {
+            ci->forced = K_STR;
+        }
+        ci->is_kept_text = ci->forced == K_STR;
+        ci->wants_set = ci->forced == K_AUTO || ci->forced == K_CAT;
+    }
+    return UPL_OK;
+}
+
+static kind decide(const colinfo *ci, const colstat *st) {
+    if (ci->forced) return ci->forced;
+    if (st->n_present == 0) return K_F64;
+    if (st->any_lzero || st->any_ovf) return K_STR;
+    if (st->n_bool == st->n_present) return K_BOOL;
+    if (st->n_i64 == st->n_present) return K_I64;
+    if (st->n_f64 == st->n_present) return K_F64;
+    if (st->n_other == 0 && st->n_bool == 0 && st->n_human > 0 && st->n_f64 > 0)
+        return st->n_i64 == st->n_f64 ? K_I64 : K_F64;
+    if (st->n_other == st->n_present && !st->is_overflow && st->set.n * 2 <= st->n_present) return K_CAT;
+    return K_STR;
+}
+
+/* ---- Chunk layout and the two passes -------------------------------------------- */
+static const char *next_record_start(const char *p, const char *end) {
+    while (p < end && *p != '\n' && *p != '\r') p++;
+    if (p < end) p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+    return p;
+}
+
+static int make_chunks(reader *rd, int n_threads) {
+    size_t size = (size_t)(rd->end - rd->data);
+    size_t want = size / ((size_t)(n_threads > 0 ? n_threads : 1) * 8);
+    if (want < MIN_CHUNK_BYTES) want = MIN_CHUNK_BYTES;
+    size_t n = size / want + 1;
+    if (n > 4096) n = 4096;
+    rd->chunks = upl_calloc(n, sizeof *rd->chunks);
+    if (!rd->chunks) return UPL_ENOMEM;
+    rd->n_chunks = n;
+    for (size_t i = 0; i < n; i++) {
+        chunk *c = &rd->chunks[i];
+        c->begin = i == 0 ? rd->data : next_record_start(rd->data + (size / n) * i, rd->end);
+        if (c->begin < rd->chunks[i ? i - 1 : 0].begin) c->begin = rd->chunks[i - 1].begin;
+        c->stats = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->stats);
+        c->fields = upl_calloc(rd->n_cols + 1, sizeof *c->fields);
+        c->str_base = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->str_base);
+        c->arena = upl_arena_new(0);
+        if (!c->stats || !c->fields || !c->str_base || !c->arena) return UPL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) rd->chunks[i].limit = i + 1 < n ? rd->chunks[i + 1].begin : rd->end;
+    rd->chunks[0].is_checked = true;
+    return UPL_OK;
+}
+
+static void free_reader(reader *rd) {
+    if (rd->chunks) {
+        for (size_t i = 0; i < rd->n_chunks; i++) {
+            chunk *c = &rd->chunks[i];
+            if (c->stats) for (size_t j = 0; j < rd->n_cols; j++) dset_free(&c->stats[j].set);
+            upl_free(c->stats);
+            upl_free(c->fields);
+            upl_free(c->str_base);
+            upl_free(c->dead);
+            upl_free(c->scratch);
+            upl__reject_list_free(&c->rej);
+            upl_arena_free(c->arena);
+        }
+        upl_free(rd->chunks);
+    }
+    if (rd->cols) for (size_t j = 0; j < rd->n_cols; j++) dset_free(&rd->cols[j].dict);
+    if (rd->names) for (size_t j = 0; j < rd->n_cols; j++) upl_free(rd->names[j]);
+    upl_free(rd->names);
+    upl_free(rd->cols);
+}
+
+/* Squeeze rejected rows (sorted slots) out of every column. */
+static void compact(reader *rd, const uint64_t *dead, size_t n_dead, size_t n_slots) {
+    for (size_t j = 0; j < rd->n_cols; j++) {
+        if (rd->cols[j].out < 0) continue;
+        upl_column *c = rd->cols[j].col;
+        size_t w = 0, d = 0;
+        uint64_t bytes = 0;
+        for (size_t r = 0; r < n_slots; r++) {
+            if (d < n_dead && dead[d] == r) { d++; continue; }
+            bool ok = upl_col_is_valid(c, r);
+            switch (c->type) {
+            case UPL_F64: c->v.f64[w] = c->v.f64[r]; break;
+            case UPL_I64: c->v.i64[w] = c->v.i64[r]; break;
+            case UPL_CAT: c->v.cat[w] = c->v.cat[r]; break;
+            case UPL_BOOL: c->v.b[w] = c->v.b[r]; break;
+            case UPL_STR: {
+                uint64_t a = c->str_off[r], b = c->str_off[r + 1];
+                memmove(c->str_data + bytes, c->str_data + a, (size_t)(b - a));
+                c->str_off[w] = bytes;
+                bytes += b - a;
+                break;
+            }
+            }
+            upl_col_set_valid(c, w, ok);
+            w++;
+        }
+        for (size_t r = w; r < n_slots; r++) upl_col_set_valid(c, r, false);
+        c->n_rows = w;
+        if (c->type == UPL_STR) { c->str_off[w] = bytes; c->str_bytes = (size_t)bytes; }
+    }
+}
+
+int upl__csv_read(const char *path, const upl_read_options *opt, upl_table **out,
+                  upl_read_summary *sum, upl_error *err) {
+    int rc = UPL_OK;
+    char *buf = NULL;
+    size_t len = 0;
+    reader rd;
+    upl_pool *pool = NULL;
+    upl_table *t = NULL;
+    uint64_t *dead = NULL;
+    upl_reject_list all = { 0 };
+    char *rej_path = NULL;
+    memset(&rd, 0, sizeof rd);
+    rd.path = path;
+    rd.opt = opt;
+    rd.missing = opt->missing_tokens;
+    rd.n_missing = opt->n_missing_tokens;
+    for (size_t i = 0; i < rd.n_missing; i++)
+        if (strlen(rd.missing[i]) > rd.missing_max) rd.missing_max = strlen(rd.missing[i]);
+
+    UPL_TRY(upl__read_file(path, opt->max_file_bytes, &buf, &len, err));
+    sum->bytes = len;
+    UPL_TRY(decode(path, opt, &buf, &len, sum, err));
+    rd.buf = buf;
+    rd.end = buf + len;
+    UPL_TRY(header(&rd, sum, err));
+    UPL_TRY(apply_schema(&rd, sum, err));
+
+    int n_threads = opt->n_threads;
+    if (upl_pool_new(n_threads, &pool)) { rc = upl_error_set(err, UPL_ENOMEM, "cannot start threads"); goto fail; }
+    if (make_chunks(&rd, upl_pool_threads(pool))) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+
+    /* Pass 1, then fix wrong speculative starts in order. */
+    rc = upl_pool_for_chunks(pool, rd.n_chunks, 1, pass1_chunk, &rd);
+    if (rc) { rc = upl_error_set(err, rc, "out of memory while parsing `%s`", path); goto fail; }
+    for (size_t i = 1; i < rd.n_chunks; i++) {
+        chunk *prev = &rd.chunks[i - 1], *c = &rd.chunks[i];
+        if (prev->end == c->begin) { c->is_checked = true; continue; }
+        /* Wrong guess (a quoted line break, or the previous chunk's last
+         * record ran past this start): parse again from where it stopped. */
+        chunk_reset(&rd, c);
+        c->begin = prev->end;
+        if (c->begin > c->limit) c->limit = c->begin;
+        if (pass1_chunk(&rd, i, 0, 0)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+        c->is_checked = true;
+    }
+    uint64_t line = 1 + rd.header_lines, recs = 0, rows = 0;
+    for (size_t i = 0; i < rd.n_chunks; i++) {
+        chunk *c = &rd.chunks[i];
+        c->line_base = line;
+        c->rec_base = recs;
+        c->row_base = rows;
+        if (c->is_unterminated) {
+            rc = upl_error_at(err, UPL_EPARSE, path, line + c->unterminated_line_rel, c->unterminated_col,
+                              c->unterminated_col && c->unterminated_col <= rd.n_cols ? rd.names[c->unterminated_col - 1] : NULL,
+                              "a quoted field opened here is never closed before the end of the file; "
+                              "nothing was loaded (引号未闭合，文件不完整，未载入任何数据)");
+            goto fail;
+        }
+        line += c->n_lines;
+        recs += c->n_records;
+        rows += c->n_ok;
+    }
+    sum->rows_read = recs;
+
+    /* Decide types, build dictionaries, size columns. */
+    t = upl_table_new();
+    if (!t) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+    for (size_t j = 0; j < rd.n_cols; j++) {
+        colinfo *ci = &rd.cols[j];
+        if (ci->out < 0) continue;
+        colstat m = { 0 };
+        bool overflow = false;
+        for (size_t i = 0; i < rd.n_chunks; i++) {
+            colstat *s = &rd.chunks[i].stats[j];
+            m.n_present += s->n_present; m.n_missing += s->n_missing; m.n_i64 += s->n_i64;
+            m.n_f64 += s->n_f64; m.n_bool += s->n_bool; m.n_human += s->n_human; m.n_other += s->n_other;
+            m.bytes += s->bytes;
+            m.any_lzero |= s->any_lzero;
+            m.any_ovf |= s->any_ovf;
+            overflow |= s->is_overflow;
+        }
+        /* Merge label sets in chunk order = order of first appearance. */
+        if (ci->wants_set && !overflow) {
+            for (size_t i = 0; i < rd.n_chunks && !overflow; i++) {
+                dset *s = &rd.chunks[i].stats[j].set;
+                for (uint32_t k = 0; k < s->n; k++) {
+                    dentry *e = &s->items[k];
+                    if (dset_find(&ci->dict, e->h, e->s, e->len) >= 0) continue;
+                    if (!ci->unlimited_set && ci->dict.n >= CAT_MAX_DISTINCT) { overflow = true; break; }
+                    if (dset_insert(&ci->dict, e->h, e->s, e->len)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+                }
+            }
+        }
+        m.is_overflow = overflow;
+        m.set = ci->dict;
+        ci->final = decide(ci, &m);
+        static const upl_type tmap[] = { UPL_STR, UPL_F64, UPL_I64, UPL_BOOL, UPL_CAT, UPL_STR };
+        UPL_TRY(upl_table_add_column(t, ci->name, tmap[ci->final], &ci->col, err));
+        ci->col->is_text_kept = ci->final == K_STR && (ci->is_kept_text || m.any_lzero || m.any_ovf);
+        if (upl_col_reserve(ci->col, rows ? (size_t)rows : 1, ci->final == K_STR ? (size_t)m.bytes + 1 : 0)) {
+            rc = upl_error_set(err, UPL_ENOMEM, "out of memory for column `%s`", ci->name);
+            goto fail;
+        }
+        if (ci->final == K_CAT) {
+            if (!ci->col->dict && !(ci->col->dict = upl_dict_new())) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+            for (uint32_t k = 0; k < ci->dict.n; k++) {
+                int32_t code;
+                if (upl_dict_intern(ci->col->dict, ci->dict.items[k].s, ci->dict.items[k].len, &code)) {
+                    rc = upl_error_set(err, UPL_ENOMEM, "out of memory");
+                    goto fail;
+                }
+            }
+        }
+        if (ci->final == K_STR) {
+            uint64_t base = 0;
+            for (size_t i = 0; i < rd.n_chunks; i++) {
+                rd.chunks[i].str_base[j] = base;
+                base += rd.chunks[i].stats[j].bytes;
+            }
+            ci->col->str_off[0] = 0;
+        }
+    }
+    for (size_t i = 0; i < rd.n_chunks; i++)     /* the sets are no longer needed */
+        for (size_t j = 0; j < rd.n_cols; j++) dset_free(&rd.chunks[i].stats[j].set);
+
+    rc = upl_pool_for_chunks(pool, rd.n_chunks, 1, pass2_chunk, &rd);
+    if (rc) { rc = upl_error_set(err, rc, "out of memory while loading `%s`", path); goto fail; }
+
+    /* Finish columns, squeeze out rows rejected in pass 2. */
+    size_t n_dead = 0;
+    for (size_t i = 0; i < rd.n_chunks; i++) n_dead += rd.chunks[i].n_dead;
+    for (size_t j = 0; j < rd.n_cols; j++) {
+        colinfo *ci = &rd.cols[j];
+        if (ci->out < 0) continue;
+        ci->col->n_rows = (size_t)rows;
+        if (ci->final == K_STR) {
+            uint64_t total = 0;
+            for (size_t i = 0; i < rd.n_chunks; i++) total += rd.chunks[i].stats[j].bytes;
+            ci->col->str_off[rows] = total;
+            ci->col->str_bytes = (size_t)total;
+        }
+    }
+    if (n_dead) {
+        dead = upl_malloc(n_dead * sizeof *dead);
+        if (!dead) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+        size_t k = 0;
+        for (size_t i = 0; i < rd.n_chunks; i++)
+            for (size_t d = 0; d < rd.chunks[i].n_dead; d++) dead[k++] = rd.chunks[i].dead[d];
+        compact(&rd, dead, n_dead, (size_t)rows);
+    }
+    sum->rows_loaded = rows - n_dead;
+
+    /* Rejects: absolute numbers, file order. */
+    for (size_t i = 0; i < rd.n_chunks; i++) {
+        chunk *c = &rd.chunks[i];
+        for (size_t k = 0; k < c->rej.n; k++) {
+            upl_reject r = c->rej.items[k];
+            r.record += c->rec_base;
+            r.line += c->line_base;
+            if (upl__reject_push(&all, &r)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+        }
+    }
+    upl__reject_list_sort(&all);
+    upl__reject_count(&all, sum);
+    if (!opt->is_rejects_disabled && (all.n > 0 || opt->rejects_path)) {
+        rej_path = upl__rejects_path(path, opt);
+        if (!rej_path) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+        UPL_TRY(upl__rejects_write(rej_path, path, &all, rd.names, rd.n_cols, err));
+    }
+    if (sum->rows_loaded + sum->rows_rejected != sum->rows_read) {
+        rc = upl_error_set(err, UPL_EPARSE, "internal accounting error: %llu read, %llu loaded, %llu rejected",
+                           (unsigned long long)sum->rows_read, (unsigned long long)sum->rows_loaded,
+                           (unsigned long long)sum->rows_rejected);
+        goto fail;
+    }
+    if (upl_table_set_meta(t, "source", path) || upl_table_set_meta(t, "format", "csv") ||
+        upl_table_set_meta(t, "encoding", sum->encoding)) {
+        rc = upl_error_set(err, UPL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    *out = t;
+    t = NULL;
+fail:
+    upl_free(rej_path);
+    upl__reject_list_free(&all);
+    upl_free(dead);
+    upl_table_free(t);
+    free_reader(&rd);
+    upl_pool_free(pool);
+    upl_free(buf);
+    return rc;
+}
