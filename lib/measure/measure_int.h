@@ -1,0 +1,56 @@
+/* measure_int.h — private to lib/measure: shared helpers of the engine,
+ * the distribution functions over prefixes, the design index and the
+ * random generator used by the bootstrap. */
+#ifndef UPLIFT_MEASURE_INT_H
+#define UPLIFT_MEASURE_INT_H
+
+#include <math.h>
+#include "uplift/measure.h"
+
+/* Fill cw/cy and totals of a distribution whose y/w are sorted. */
+void dist_cumulate(upl_dist *d);
+/* Number of leading observations with y < z (the poor, sorted prefix). */
+size_t dist_count_below(const upl_dist *d, double z);
+/* Weighted quantile of the first m observations. */
+double dist_quantile_prefix(const upl_dist *d, size_t m, double p, upl_quantile_rule rule);
+/* Gini of the first m observations (population form). */
+double dist_gini_prefix(const upl_dist *d, size_t m);
+
+/* xoshiro256** seeded with splitmix64 (Blackman & Vigna 2018). */
+typedef struct rng256 { uint64_t s[4]; } rng256;
+void rng_seed(rng256 *r, uint64_t seed);
+uint64_t rng_next(rng256 *r);
+/* Uniform integer in [0, n) without modulo bias (Lemire). */
+uint64_t rng_below(rng256 *r, uint64_t n);
+
+/* Dense ids of a design: stratum of each row, PSU of each row, stratum of
+ * each PSU, PSUs per stratum, sampling fraction per stratum. */
+typedef struct design_index {
+    size_t n;
+    int32_t n_strata;
+    size_t n_psu;            /* 0 when rows are their own PSUs */
+    int32_t *stratum_of_row; /* n */
+    uint32_t *psu_of_row;    /* n, NULL when rows are PSUs */
+    int32_t *stratum_of_psu; /* n_psu */
+    uint64_t *psus_in_stratum; /* n_strata: PSUs (or rows) per stratum */
+    double *fraction;        /* n_strata: sampling fraction f_h (0 = none) */
+    int64_t *stratum_label;  /* n_strata: original stratum id */
+} design_index;
+int design_index_build(const upl_design *d, size_t n, design_index *out, upl_error *err);
+void design_index_free(design_index *x);
+
+
+/* Rao–Wu bootstrap replicate generator (one replicate at a time). */
+typedef struct boot_gen {
+    design_index ix;
+    size_t n, P, H;
+    double *factor;
+    uint32_t **members;
+    size_t *n_members;
+    rng256 r;
+} boot_gen;
+int boot_gen_init(boot_gen *bg, const upl_design *d, size_t n, uint64_t seed, upl_error *err);
+void boot_gen_next(boot_gen *bg, const double *w, double *wb);
+void boot_gen_free(boot_gen *bg);
+
+#endif
