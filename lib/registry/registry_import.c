@@ -1,0 +1,1618 @@
+/* registry_import.c — `uplift import`: validate a county export and load it
+ * into the registry in one transaction.
+ *
+ * County exports are flat: one row per person with the household columns
+ * repeated (REGISTRY_FIELDS.md §5). Rows are grouped by household_code and
+ * each household is judged whole (RELIABILITY.md §5):
+ *   - ID numbers are normalised and validated (registry_idnum.c); damaged
+ *     (Excel) or invalid numbers quarantine the household;
+ *   - the same person twice in one household: identical rows are folded
+ *     (the later one recorded), differing rows quarantine the household;
+ *   - member count must equal household_size and there must be exactly one
+ *     head (户主), or the household is quarantined whole — never half
+ *     imported;
+ *   - household columns must agree between member rows;
+ *   - birth_date must agree with the date inside the ID (error); sex
+ *     against the ID's parity and implausible ages are warnings;
+ *   - the household's area must lie in the acting account's scope, or its
+ *     rows are refused and the attempt is audited (never imported);
+ *   - a person already registered in another household (or another area)
+ *     becomes a conflict record for review; both households stay.
+ * Accepted households are upserted by household_code (household), by
+ * (household, wave) (the annual wave) and by person_code or, without one,
+ * the ID's blind index (members). Every row not accepted goes to the
+ * rejects file with its line, field, code and a bilingual message, and to
+ * the quarantine table encrypted. The file's SHA-256 makes the import
+ * idempotent: the same bytes are "already imported".
+ *
+ * Only mapped (canonical) columns are read; nothing else is persisted
+ * (PIPL minimisation). Money is stored as integer fen (分), exactly. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "uplift/io.h"
+#include "uplift/profile.h"
+#include "registry_int.h"
+
+/* ---- the canonical fields the registry stores ----------------------------- */
+typedef enum { FT_TEXT, FT_INT, FT_DEC, FT_MONEY, FT_BOOL, FT_DATE, FT_MONTH, FT_CODES, FT_ID, FT_SECRET } ftype;
+typedef enum { LV_HH, LV_HW, LV_MB, LV_MW } flevel;
+typedef struct fdef {
+    const char *name;
+    flevel lv;
+    ftype t;
+    bool is_required;
+    bool is_negative_ok;
+} fdef;
+
+static const fdef fields[] = {
+    { "household_code", LV_HH, FT_TEXT, true, false },
+    { "area_code", LV_HH, FT_TEXT, true, false },
+    { "province", LV_HH, FT_TEXT, false, false },
+    { "city", LV_HH, FT_TEXT, false, false },
+    { "county", LV_HH, FT_TEXT, false, false },
+    { "township", LV_HH, FT_TEXT, false, false },
+    { "village", LV_HH, FT_TEXT, false, false },
+    { "natural_village", LV_HH, FT_TEXT, false, false },
+    { "village_group", LV_HH, FT_TEXT, false, false },
+    { "address", LV_HH, FT_TEXT, false, false },
+    { "head_name", LV_HH, FT_TEXT, false, false },
+    { "household_phone", LV_HH, FT_SECRET, false, false },
+    { "bank_name", LV_HH, FT_TEXT, false, false },
+    { "bank_account", LV_HH, FT_SECRET, false, false },
+    { "first_identified_date", LV_HH, FT_DATE, false, false },
+    { "household_size", LV_HW, FT_INT, true, false },
+    { "household_size_for_year", LV_HW, FT_INT, false, false },
+    { "identification_standard", LV_HW, FT_TEXT, false, false },
+    { "poverty_attribute", LV_HW, FT_TEXT, false, false },
+    { "main_poverty_cause", LV_HW, FT_TEXT, false, false },
+    { "other_poverty_causes", LV_HW, FT_CODES, false, false },
+    { "exit_status", LV_HW, FT_TEXT, false, false },
+    { "exit_year", LV_HW, FT_INT, false, false },
+    { "planned_exit_year", LV_HW, FT_INT, false, false },
+    { "household_type", LV_HW, FT_TEXT, false, false },
+    { "monitoring_category", LV_HW, FT_TEXT, false, false },
+    { "risk_types", LV_HW, FT_CODES, false, false },
+    { "identified_month", LV_HW, FT_MONTH, false, false },
+    { "risk_eliminated", LV_HW, FT_BOOL, false, false },
+    { "elimination_method", LV_HW, FT_TEXT, false, false },
+    { "eliminated_month", LV_HW, FT_MONTH, false, false },
+    { "is_military_martyr_family", LV_HW, FT_BOOL, false, false },
+    { "is_relocation_household", LV_HW, FT_BOOL, false, false },
+    { "cultivated_land_mu", LV_HW, FT_DEC, false, false },
+    { "irrigated_land_mu", LV_HW, FT_DEC, false, false },
+    { "forest_land_mu", LV_HW, FT_DEC, false, false },
+    { "grassland_mu", LV_HW, FT_DEC, false, false },
+    { "housing_area_m2", LV_HW, FT_DEC, false, false },
+    { "is_dilapidated_house", LV_HW, FT_BOOL, false, false },
+    { "dilapidated_grade", LV_HW, FT_TEXT, false, false },
+    { "has_safe_drinking_water", LV_HW, FT_BOOL, false, false },
+    { "has_household_electricity", LV_HW, FT_BOOL, false, false },
+    { "distance_to_main_road_km", LV_HW, FT_DEC, false, false },
+    { "access_road_type", LV_HW, FT_TEXT, false, false },
+    { "main_fuel_type", LV_HW, FT_TEXT, false, false },
+    { "has_sanitary_toilet", LV_HW, FT_BOOL, false, false },
+    { "joined_cooperative", LV_HW, FT_BOOL, false, false },
+    { "income_wage", LV_HW, FT_MONEY, false, false },
+    { "income_business", LV_HW, FT_MONEY, false, true },   /* business loss may be negative */
+    { "income_property", LV_HW, FT_MONEY, false, false },
+    { "income_transfer", LV_HW, FT_MONEY, false, false },
+    { "transfer_dibao", LV_HW, FT_MONEY, false, false },
+    { "transfer_tekun", LV_HW, FT_MONEY, false, false },
+    { "transfer_pension", LV_HW, FT_MONEY, false, false },
+    { "transfer_eco_compensation", LV_HW, FT_MONEY, false, false },
+    { "expense_business", LV_HW, FT_MONEY, false, false },
+    { "income_gross", LV_HW, FT_MONEY, false, true },
+    { "income_net", LV_HW, FT_MONEY, false, true },
+    { "income_net_per_capita", LV_HW, FT_MONEY, false, true },
+    { "compliant_out_of_pocket_expense", LV_HW, FT_MONEY, false, false },
+    { "insurance_claim_income", LV_HW, FT_MONEY, false, false },
+    { "person_code", LV_MB, FT_TEXT, false, false },
+    { "name", LV_MB, FT_TEXT, true, false },
+    { "sex", LV_MB, FT_TEXT, false, false },
+    { "id_type", LV_MB, FT_TEXT, false, false },
+    { "id_number", LV_MB, FT_ID, true, false },
+    { "birth_date", LV_MB, FT_DATE, false, false },
+    { "ethnicity", LV_MB, FT_TEXT, false, false },
+    { "person_phone", LV_MB, FT_SECRET, false, false },
+    { "relation_to_head", LV_MW, FT_TEXT, true, false },
+    { "political_status", LV_MW, FT_TEXT, false, false },
+    { "education_level", LV_MW, FT_TEXT, false, false },
+    { "school_status", LV_MW, FT_TEXT, false, false },
+    { "health_status", LV_MW, FT_CODES, false, false },
+    { "disability_category", LV_MW, FT_TEXT, false, false },
+    { "disability_cert_year", LV_MW, FT_INT, false, false },
+    { "labor_skill", LV_MW, FT_TEXT, false, false },
+    { "work_status", LV_MW, FT_TEXT, false, false },
+    { "work_location", LV_MW, FT_TEXT, false, false },
+    { "work_months", LV_MW, FT_INT, false, false },
+    { "employer_name", LV_MW, FT_TEXT, false, false },
+    { "has_resident_medical_insurance", LV_MW, FT_BOOL, false, false },
+    { "has_employee_medical_insurance", LV_MW, FT_BOOL, false, false },
+    { "has_critical_illness_insurance", LV_MW, FT_BOOL, false, false },
+    { "has_commercial_supplementary_medical_insurance", LV_MW, FT_BOOL, false, false },
+    { "has_resident_pension_insurance", LV_MW, FT_BOOL, false, false },
+    { "has_employee_pension_insurance", LV_MW, FT_BOOL, false, false },
+    { "receives_dibao", LV_MW, FT_BOOL, false, false },
+    { "is_tekun_supported", LV_MW, FT_BOOL, false, false },
+    { "receives_medical_assistance", LV_MW, FT_BOOL, false, false },
+    { "speaks_putonghua", LV_MW, FT_BOOL, false, false },
+    { "is_active_military", LV_MW, FT_BOOL, false, false },
+    { "dropout_reason", LV_MW, FT_TEXT, false, false },
+};
+#define N_FIELDS ((int)(sizeof fields / sizeof fields[0]))
+enum { F_HOUSEHOLD_CODE = 0, F_AREA_CODE = 1 };
+
+static int field_index(const char *name) {
+    for (int i = 0; i < N_FIELDS; i++) if (!strcmp(fields[i].name, name)) return i;
+    return -1;
+}
+
+const char *upl_import_code_name(int code) {
+    static const char *names[UPL_IMP_CODE_COUNT_] = {
+        "READ_REJECT", "ID_EXCEL_MANGLED", "ID_INVALID", "ID_LEGACY_15", "ID_NORMALISED",
+        "DUP_IN_HOUSEHOLD", "SIZE_MISMATCH", "HEAD_COUNT", "CONFLICT", "OUT_OF_SCOPE",
+        "SEX_MISMATCH", "AGE_IMPLAUSIBLE", "BAD_VALUE", "REQUIRED", "HOUSEHOLD_FIELDS", "DATE_MISMATCH"
+    };
+    return (code >= 0 && code < UPL_IMP_CODE_COUNT_) ? names[code] : "UNKNOWN";
+}
+
+void upl_import_options_init(upl_import_options *opt) {
+    memset(opt, 0, sizeof *opt);
+    opt->allow_legacy_15 = true;
+}
+
+/* ---- value parsing ---------------------------------------------------------- */
+typedef struct pval {
+    bool is_present;
+    int64_t i;
+    double d;
+    const char *s;      /* normalised text (arena) */
+} pval;
+
+/* Trim ASCII blanks, NBSP and U+3000 at both ends. */
+static const char *trim(const char *s, size_t *len) {
+    size_t n = *len;
+    for (;;) {
+        if (n && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n')) { s++; n--; continue; }
+        if (n >= 2 && (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0) { s += 2; n -= 2; continue; }
+        if (n >= 3 && (unsigned char)s[0] == 0xE3 && (unsigned char)s[1] == 0x80 && (unsigned char)s[2] == 0x80) {
+            s += 3; n -= 3; continue;
+        }
+        break;
+    }
+    for (;;) {
+        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) { n--; continue; }
+        if (n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xA0) { n -= 2; continue; }
+        if (n >= 3 && (unsigned char)s[n - 3] == 0xE3 && (unsigned char)s[n - 2] == 0x80 &&
+            (unsigned char)s[n - 1] == 0x80) { n -= 3; continue; }
+        break;
+    }
+    *len = n;
+    return s;
+}
+
+/* Amounts in yuan with at most 2 decimals, to integer fen. No separators,
+ * no currency signs, no 万 (RELIABILITY.md §5 item 11). */
+static bool parse_money(const char *s, size_t n, bool neg_ok, int64_t *out) {
+    size_t i = 0;
+    bool neg = false;
+    if (n && (s[0] == '-' || s[0] == '+')) { neg = s[0] == '-'; i = 1; }
+    if (neg && !neg_ok) return false;
+    int64_t v = 0;
+    size_t digits = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+        if (v > (INT64_MAX - 9) / 10 / 100) return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    int64_t frac = 0;
+    int nf = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            if (nf >= 2) { if (s[i] != '0') return false; continue; }   /* 12.500 ok, 12.505 not */
+            frac = frac * 10 + (s[i] - '0');
+            nf++;
+        }
+        if (nf == 0 && digits == 0) return false;
+    }
+    if (i != n || (digits == 0 && nf == 0)) return false;
+    while (nf < 2) { frac *= 10; nf++; }
+    v = v * 100 + frac;
+    *out = neg ? -v : v;
+    return true;
+}
+
+static bool parse_bool(const char *s, size_t n, int64_t *out) {
+    static const char *yes[] = { "是", "1", "true", "yes", "y", "有", "TRUE", "True", "Yes", "YES", "Y", NULL };
+    static const char *no[] = { "否", "0", "false", "no", "n", "无", "FALSE", "False", "No", "NO", "N", NULL };
+    for (int i = 0; yes[i]; i++) if (strlen(yes[i]) == n && !memcmp(yes[i], s, n)) { *out = 1; return true; }
+    for (int i = 0; no[i]; i++) if (strlen(no[i]) == n && !memcmp(no[i], s, n)) { *out = 0; return true; }
+    return false;
+}
+
+static bool real_date(int y, int m, int d) {
+    static const int md[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1) return false;
+    int lim = md[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+    return d <= lim;
+}
+
+/* Read up to max digits; returns count. */
+static size_t digits_at(const char *s, size_t n, size_t *i, int *v, size_t max) {
+    size_t k = 0;
+    *v = 0;
+    while (*i < n && k < max && s[*i] >= '0' && s[*i] <= '9') { *v = *v * 10 + (s[*i] - '0'); (*i)++; k++; }
+    return k;
+}
+
+static bool match_lit(const char *s, size_t n, size_t *i, const char *lit) {
+    size_t l = strlen(lit);
+    if (*i + l <= n && !memcmp(s + *i, lit, l)) { *i += l; return true; }
+    return false;
+}
+
+/* Unambiguous dates only: YYYYMMDD, YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD,
+ * YYYY年M月D日. Output YYYY-MM-DD. (Never DD/MM vs MM/DD guesses.) */
+static bool parse_date(const char *s, size_t n, char out[32], bool month_only) {
+    size_t i = 0;
+    int y, m, d = 1;
+    if (digits_at(s, n, &i, &y, 4) != 4) return false;
+    if (i == n && !month_only) return false;
+    if (i < n && s[i] >= '0' && s[i] <= '9') {     /* compact YYYYMM[DD] */
+        if (digits_at(s, n, &i, &m, 2) != 2) return false;
+        if (!month_only && digits_at(s, n, &i, &d, 2) != 2) return false;
+    } else if (match_lit(s, n, &i, "年")) {
+        if (!digits_at(s, n, &i, &m, 2) || !match_lit(s, n, &i, "月")) return false;
+        if (!month_only && (!digits_at(s, n, &i, &d, 2) || !match_lit(s, n, &i, "日"))) return false;
+    } else {
+        char sep = s[i];
+        if (sep != '-' && sep != '/' && sep != '.') return false;
+        i++;
+        if (!digits_at(s, n, &i, &m, 2)) return false;
+        if (!month_only) {
+            if (i >= n || s[i] != sep) return false;
+            i++;
+            if (!digits_at(s, n, &i, &d, 2)) return false;
+        }
+    }
+    if (i != n || !real_date(y, m, d)) return false;
+    if (month_only) snprintf(out, 32, "%04d-%02d", y, m);
+    else snprintf(out, 32, "%04d-%02d-%02d", y, m, d);
+    return true;
+}
+
+/* Multi-select labels joined by , ， 、 ; ； → "a,b". */
+static char *parse_codes(upl_arena *a, const char *s, size_t n) {
+    char *out = upl_arena_alloc(a, n + 1);
+    if (!out) return NULL;
+    size_t o = 0, i = 0;
+    while (i <= n) {
+        size_t start = i;
+        size_t sep_len = 0;
+        while (i < n) {
+            if (s[i] == ',' || s[i] == ';') { sep_len = 1; break; }
+            if (i + 3 <= n && (!memcmp(s + i, "，", 3) || !memcmp(s + i, "、", 3) || !memcmp(s + i, "；", 3))) {
+                sep_len = 3; break;
+            }
+            i++;
+        }
+        size_t len = i - start;
+        const char *t = trim(s + start, &len);
+        if (len) {
+            if (o) out[o++] = ',';
+            memcpy(out + o, t, len);
+            o += len;
+        }
+        if (i >= n) break;
+        i += sep_len;
+    }
+    out[o] = 0;
+    return out;
+}
+
+/* ---- string → int map (open addressing) ------------------------------------- */
+typedef struct smap {
+    const char **keys;
+    size_t *lens;
+    int32_t *vals;
+    size_t cap, n;
+} smap;
+
+static uint64_t hash_bytes(const char *s, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 1099511628211ull; }
+    return h;
+}
+
+static int smap_init(smap *m, size_t expect) {
+    memset(m, 0, sizeof *m);
+    m->cap = 16;
+    while (m->cap < expect * 2) m->cap *= 2;
+    m->keys = upl_calloc(m->cap, sizeof *m->keys);
+    m->lens = upl_calloc(m->cap, sizeof *m->lens);
+    m->vals = upl_calloc(m->cap, sizeof *m->vals);
+    return (m->keys && m->lens && m->vals) ? UPL_OK : UPL_ENOMEM;
+}
+static void smap_free(smap *m) { upl_free(m->keys); upl_free(m->lens); upl_free(m->vals); memset(m, 0, sizeof *m); }
+/* Find or insert (keys are borrowed); *val gets the stored value, or v if new. */
+static bool smap_get_or_put(smap *m, const char *k, size_t n, int32_t v, int32_t *val) {
+    size_t mask = m->cap - 1, i = (size_t)hash_bytes(k, n) & mask;
+    while (m->keys[i]) {
+        if (m->lens[i] == n && !memcmp(m->keys[i], k, n)) { *val = m->vals[i]; return true; }
+        i = (i + 1) & mask;
+    }
+    m->keys[i] = k; m->lens[i] = n; m->vals[i] = v; m->n++;
+    *val = v;
+    return false;
+}
+
+/* ---- import context ------------------------------------------------------------ */
+typedef struct finding {
+    size_t row;          /* table row */
+    int field;           /* fields[] index or -1 */
+    int code;            /* enum upl_import_code */
+    char *msg;           /* arena */
+} finding;
+
+typedef struct ictx {
+    upl_registry *r;
+    const upl_table *t;
+    const char *source;
+    const upl_import_options *opt;
+    upl_import_summary *sum;
+    upl_error *err;
+    int wave;
+    int today;
+    const upl_column *col[N_FIELDS];   /* text columns (original or converted), NULL = absent */
+    upl_table *conv;                    /* converted non-text columns */
+    const upl_column *line_col;
+    const upl_column *year_col;
+    upl_arena *arena;                   /* per household */
+    finding *finds; size_t n_finds, cap_finds;
+    FILE *rejects; char *rejects_path; bool rejects_has_header;
+    FILE *warnings; char *warnings_path;
+    upl_stmt *st_hh_find, *st_hh_up, *st_hw_old, *st_hw_up, *st_mb_up, *st_mw_del, *st_mw_ins,
+             *st_conflict_find, *st_conflict_ins, *st_quar;
+    char *sql_hw_old;
+    char now[32];
+    int64_t import_id;
+    upl_sbuf normalised;   /* JSON list of normalised IDs (masked) for the audit */
+    size_t n_normalised_listed;
+    uint64_t n_out_of_scope_rows;
+    upl_sbuf scope_areas;
+} ictx;
+
+static uint64_t row_line(const ictx *c, size_t row) {
+    if (c->line_col && upl_col_is_valid(c->line_col, row)) return (uint64_t)c->line_col->v.i64[row];
+    return (uint64_t)row + 2;   /* header is line 1 */
+}
+
+/* Trimmed text of field f at row (NULL when absent or empty). */
+static const char *fval(const ictx *c, int f, size_t row, size_t *len) {
+    const upl_column *col = c->col[f];
+    if (!col || !upl_col_is_valid(col, row)) { *len = 0; return NULL; }
+    size_t n;
+    const char *s = upl_col_str(col, row, &n);
+    s = trim(s, &n);
+    *len = n;
+    return n ? s : NULL;
+}
+
+static int add_finding(ictx *c, size_t row, int field, int code, const char *fmt, ...) UPL_PRINTF(5, 6);
+static int add_finding(ictx *c, size_t row, int field, int code, const char *fmt, ...) {
+    if (c->n_finds == c->cap_finds) {
+        size_t cap = c->cap_finds ? c->cap_finds * 2 : 16;
+        finding *p = upl_reallocarray(c->finds, cap, sizeof *p);
+        if (!p) return UPL_ENOMEM;
+        c->finds = p; c->cap_finds = cap;
+    }
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *m = upl_arena_strndup(c->arena, buf, strlen(buf));
+    if (!m) return UPL_ENOMEM;
+    c->finds[c->n_finds++] = (finding){ row, field, code, m };
+    return UPL_OK;
+}
+
+/* CSV field with RFC 4180 quoting and formula neutralisation. */
+static void csv_field(FILE *f, const char *s, size_t n) {
+    bool quote = false;
+    for (size_t i = 0; i < n; i++) if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') quote = true;
+    bool formula = n && (s[0] == '=' || s[0] == '+' || s[0] == '@' || s[0] == '\t' ||
+                         (s[0] == '-' && !(n > 1 && s[1] >= '0' && s[1] <= '9')));
+    if (quote) fputc('"', f);
+    if (formula) fputc('\'', f);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') fputc('"', f);
+        fputc(s[i], f);
+    }
+    if (quote) fputc('"', f);
+}
+
+/* The row's mapped values as CSV text (for rejects) — the original text. */
+static void write_raw(const ictx *c, FILE *f, size_t row) {
+    upl_sbuf b = {0};
+    bool first = true;
+    for (int k = 0; k < N_FIELDS; k++) {
+        if (!c->col[k]) continue;
+        size_t n = 0;
+        const char *s = upl_col_is_valid(c->col[k], row) ? upl_col_str(c->col[k], row, &n) : "";
+        if (!first) upl_sbuf_add(&b, ",", 1);
+        first = false;
+        /* raw is itself one CSV field: build the inner CSV in memory. */
+        bool q = memchr(s, ',', n) || memchr(s, '"', n) || memchr(s, '\n', n);
+        if (q) upl_sbuf_add(&b, "\"", 1);
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '"') upl_sbuf_add(&b, "\"", 1);
+            upl_sbuf_add(&b, s + i, 1);
+        }
+        if (q) upl_sbuf_add(&b, "\"", 1);
+    }
+    if (b.s) csv_field(f, b.s, b.len);
+    upl_sbuf_free(&b);
+}
+
+static int open_rejects(ictx *c) {
+    if (c->rejects) return UPL_OK;
+    /* The reader may already have written its own rejects here: append. */
+    FILE *probe = fopen(c->rejects_path, "rb");
+    bool has = false;
+    if (probe) { has = fgetc(probe) != EOF; fclose(probe); }
+    c->rejects = fopen(c->rejects_path, has ? "ab" : "wb");
+    if (!c->rejects)
+        return upl_error_at(c->err, UPL_EIO, c->rejects_path, 0, 0, NULL, "cannot write rejects file: %s",
+                            strerror(errno));
+    if (!has) fputs("file,line,record,column,field,code,message,raw\n", c->rejects);
+    return UPL_OK;
+}
+
+static int open_warnings(ictx *c) {
+    if (c->warnings) return UPL_OK;
+    c->warnings = fopen(c->warnings_path, "wb");
+    if (!c->warnings)
+        return upl_error_at(c->err, UPL_EIO, c->warnings_path, 0, 0, NULL, "cannot write warnings file: %s",
+                            strerror(errno));
+    fputs("file,line,record,column,field,code,message\n", c->warnings);
+    return UPL_OK;
+}
+
+static int column_number(const ictx *c, int f) {
+    if (f < 0 || !c->col[f]) return 0;
+    for (size_t i = 0; i < upl_table_n_cols(c->t); i++)
+        if (!strcmp(upl_table_column(c->t, i)->name, fields[f].name)) return (int)i + 1;
+    return 0;
+}
+
+static void write_finding_line(const ictx *c, FILE *f, const finding *fd, const char *code, const char *msg,
+                               bool raw) {
+    csv_field(f, c->source, strlen(c->source));
+    fprintf(f, ",%llu,%llu,%d,", (unsigned long long)row_line(c, fd->row), (unsigned long long)fd->row + 1,
+            column_number(c, fd->field));
+    if (fd->field >= 0) csv_field(f, fields[fd->field].name, strlen(fields[fd->field].name));
+    fputc(',', f);
+    csv_field(f, code, strlen(code));
+    fputc(',', f);
+    csv_field(f, msg, strlen(msg));
+    if (raw) { fputc(',', f); write_raw(c, f, fd->row); }
+    fputc('\n', f);
+}
+
+/* ---- statements ------------------------------------------------------------------- */
+static bool field_present(const ictx *c, int f) { return c->col[f] != NULL; }
+
+/* Column list fragments for a level: the DB column names of present fields. */
+static void add_cols(const ictx *c, flevel lv, upl_sbuf *cols, upl_sbuf *vals, upl_sbuf *set, int *n_params) {
+    for (int f = 0; f < N_FIELDS; f++) {
+        if (fields[f].lv != lv || !field_present(c, f) || f == F_HOUSEHOLD_CODE || f == F_AREA_CODE) continue;
+        if (fields[f].t == FT_ID) {
+            upl_sbuf_str(cols, ", id_enc, id_blind, id_masked, id_flags");
+            upl_sbuf_str(vals, ", ?, ?, ?, ?");
+            upl_sbuf_str(set, ", id_enc = excluded.id_enc, id_blind = excluded.id_blind,"
+                              " id_masked = excluded.id_masked, id_flags = excluded.id_flags");
+            *n_params += 4;
+        } else if (fields[f].t == FT_SECRET) {
+            upl_sbuf_fmt(cols, ", %s_enc, %s_masked", fields[f].name, fields[f].name);
+            upl_sbuf_str(vals, ", ?, ?");
+            upl_sbuf_fmt(set, ", %s_enc = excluded.%s_enc, %s_masked = excluded.%s_masked", fields[f].name,
+                         fields[f].name, fields[f].name, fields[f].name);
+            *n_params += 2;
+        } else {
+            upl_sbuf_fmt(cols, ", %s", fields[f].name);
+            upl_sbuf_str(vals, ", ?");
+            upl_sbuf_fmt(set, ", %s = excluded.%s", fields[f].name, fields[f].name);
+            *n_params += 1;
+        }
+    }
+}
+
+static int prepare_all(ictx *c) {
+    int rc;
+    upl_db *db = c->r->db;
+    upl_sbuf cols = {0}, vals = {0}, set = {0}, sql = {0};
+    int np = 0;
+    UPL_TRY(db->vt->prepare(db, "SELECT id, area_code FROM household WHERE household_code = ?", &c->st_hh_find, c->err));
+    /* household */
+    add_cols(c, LV_HH, &cols, &vals, &set, &np);
+    upl_sbuf_fmt(&sql, "INSERT INTO household (household_code, area_code%s, created_at, updated_at, import_id)"
+                       " VALUES (?, ?%s, ?, ?, ?) ON CONFLICT (household_code) DO UPDATE SET"
+                       " area_code = excluded.area_code%s, updated_at = excluded.updated_at,"
+                       " import_id = excluded.import_id RETURNING id",
+                 cols.s ? cols.s : "", vals.s ? vals.s : "", set.s ? set.s : "");
+    UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(db->vt->prepare(db, sql.s, &c->st_hh_up, c->err));
+    upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set); upl_sbuf_free(&sql);
+    /* household_wave */
+    add_cols(c, LV_HW, &cols, &vals, &set, &np);
+    upl_sbuf_fmt(&sql, "INSERT INTO household_wave (household_id, wave%s, import_id, updated_at)"
+                       " VALUES (?, ?%s, ?, ?) ON CONFLICT (household_id, wave) DO UPDATE SET"
+                       " import_id = excluded.import_id, updated_at = excluded.updated_at%s",
+                 cols.s ? cols.s : "", vals.s ? vals.s : "", set.s ? set.s : "");
+    UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(db->vt->prepare(db, sql.s, &c->st_hw_up, c->err));
+    upl_sbuf_free(&sql);
+    /* previous wave values, for the audit diff */
+    upl_sbuf_fmt(&sql, "SELECT (SELECT COUNT(*) FROM member_wave m WHERE m.household_id = w.household_id"
+                       " AND m.wave = w.wave) AS n_members%s FROM household_wave w"
+                       " WHERE w.household_id = ? AND w.wave = ?", cols.s ? cols.s : "");
+    UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(db->vt->prepare(db, sql.s, &c->st_hw_old, c->err));
+    upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set); upl_sbuf_free(&sql);
+    /* member */
+    add_cols(c, LV_MB, &cols, &vals, &set, &np);
+    upl_sbuf_fmt(&sql, "INSERT INTO member (household_id, member_key%s, created_at, updated_at)"
+                       " VALUES (?, ?%s, ?, ?) ON CONFLICT (household_id, member_key) DO UPDATE SET"
+                       " updated_at = excluded.updated_at%s RETURNING id",
+                 cols.s ? cols.s : "", vals.s ? vals.s : "", set.s ? set.s : "");
+    UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(db->vt->prepare(db, sql.s, &c->st_mb_up, c->err));
+    upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set); upl_sbuf_free(&sql);
+    /* member_wave */
+    add_cols(c, LV_MW, &cols, &vals, &set, &np);
+    upl_sbuf_fmt(&sql, "INSERT INTO member_wave (member_id, wave, household_id%s, import_id)"
+                       " VALUES (?, ?, ?%s, ?)", cols.s ? cols.s : "", vals.s ? vals.s : "");
+    UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(db->vt->prepare(db, sql.s, &c->st_mw_ins, c->err));
+    UPL_TRY(db->vt->prepare(db, "DELETE FROM member_wave WHERE household_id = ? AND wave = ?", &c->st_mw_del, c->err));
+    UPL_TRY(db->vt->prepare(db, "SELECT h.household_code, h.area_code FROM member m JOIN household h"
+                                " ON h.id = m.household_id WHERE m.id_blind = ? AND h.household_code <> ?"
+                                " ORDER BY h.household_code", &c->st_conflict_find, c->err));
+    UPL_TRY(db->vt->prepare(db, "INSERT INTO conflict (kind, id_blind, id_masked, household_a, household_b,"
+                                " area_a, area_b, escalate_to, import_id, created_at) VALUES"
+                                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id_blind, household_a,"
+                                " household_b) DO NOTHING", &c->st_conflict_ins, c->err));
+    UPL_TRY(db->vt->prepare(db, "INSERT INTO quarantine (import_id, household_code, area_code, line, code,"
+                                " field, message, raw_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &c->st_quar, c->err));
+    rc = UPL_OK;
+fail:
+    upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set); upl_sbuf_free(&sql);
+    return rc;
+}
+
+static void finalize_all(ictx *c) {
+    upl_db *db = c->r->db;
+    upl_stmt **all[] = { &c->st_hh_find, &c->st_hh_up, &c->st_hw_old, &c->st_hw_up, &c->st_mb_up, &c->st_mw_del,
+                         &c->st_mw_ins, &c->st_conflict_find, &c->st_conflict_ins, &c->st_quar };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (*all[i]) db->vt->finalize(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* ---- per-household processing ---------------------------------------------------- */
+typedef struct member_parse {
+    size_t row;
+    pval v[N_FIELDS];
+    upl_id_result id;
+    char blind[33];
+    bool is_head;
+    bool is_dup_identical;   /* folded into an earlier identical row */
+} member_parse;
+
+static bool is_head_label(const char *s) {
+    return s && (!strcmp(s, "户主") || !strcmp(s, "本人") || !strcmp(s, "1") || !strcmp(s, "01") ||
+                 !strcmp(s, "head") || !strcmp(s, "Head"));
+}
+static bool is_spouse_label(const char *s) { return s && (!strcmp(s, "配偶") || !strcmp(s, "10") || !strcmp(s, "spouse")); }
+static bool is_child_label(const char *s) {
+    return s && (!strcmp(s, "之子") || !strcmp(s, "之女") || !strcmp(s, "子") || !strcmp(s, "女") ||
+                 !strcmp(s, "20") || !strcmp(s, "30") || !strcmp(s, "son") || !strcmp(s, "daughter"));
+}
+static int sex_of_label(const char *s) {
+    if (!s) return 0;
+    if (!strcmp(s, "男") || !strcmp(s, "男性") || !strcmp(s, "1") || !strcmp(s, "M") || !strcmp(s, "male")) return 1;
+    if (!strcmp(s, "女") || !strcmp(s, "女性") || !strcmp(s, "2") || !strcmp(s, "F") || !strcmp(s, "female")) return 2;
+    return 0;
+}
+
+/* Parse one value of field f at row into pv; a bad value is a finding. */
+static int parse_value(ictx *c, int f, size_t row, pval *pv, bool *bad) {
+    size_t n;
+    const char *s = fval(c, f, row, &n);
+    memset(pv, 0, sizeof *pv);
+    if (!s) {
+        if (fields[f].is_required && fields[f].t != FT_ID) {
+            *bad = true;
+            return add_finding(c, row, f, UPL_IMP_REQUIRED, "required value `%s` is empty / 必填项为空", fields[f].name);
+        }
+        return UPL_OK;
+    }
+    char date[32];
+    pv->is_present = true;
+    switch (fields[f].t) {
+    case FT_TEXT: case FT_SECRET: case FT_ID:
+        pv->s = upl_arena_strndup(c->arena, s, n);
+        if (!pv->s) return UPL_ENOMEM;
+        break;
+    case FT_INT:
+        if (!upl_parse_i64(s, n, &pv->i) || pv->i < 0) {
+            *bad = true;
+            return add_finding(c, row, f, UPL_IMP_BAD_VALUE, "expected a whole number ≥ 0, found `%.*s` / 应为非负整数",
+                               (int)(n > 40 ? 40 : n), s);
+        }
+        break;
+    case FT_DEC:
+        if (!upl_parse_f64(s, n, &pv->d) || pv->d < 0) {
+            *bad = true;
+            return add_finding(c, row, f, UPL_IMP_BAD_VALUE, "expected a number ≥ 0, found `%.*s` / 应为非负数",
+                               (int)(n > 40 ? 40 : n), s);
+        }
+        break;
+    case FT_MONEY:
+        if (!parse_money(s, n, fields[f].is_negative_ok, &pv->i)) {
+            *bad = true;
+            return add_finding(c, row, f, UPL_IMP_BAD_VALUE,
+                               "expected an amount in yuan with at most 2 decimals%s, found `%.*s` "
+                               "(no separators, currency signs or 万) / 金额格式错误",
+                               fields[f].is_negative_ok ? "" : " and not negative", (int)(n > 40 ? 40 : n), s);
+        }
+        break;
+    case FT_BOOL:
+        if (!parse_bool(s, n, &pv->i)) {
+            *bad = true;
+            return add_finding(c, row, f, UPL_IMP_BAD_VALUE, "expected 是/否 (yes/no, 1/0), found `%.*s` / 应为是或否",
+                               (int)(n > 40 ? 40 : n), s);
+        }
+        break;
+    case FT_DATE: case FT_MONTH:
+        if (!parse_date(s, n, date, fields[f].t == FT_MONTH)) {
+            *bad = true;
+            return add_finding(c, row, f, UPL_IMP_BAD_VALUE, "expected an unambiguous %s (%s), found `%.*s` / 日期格式错误",
+                               fields[f].t == FT_MONTH ? "month" : "date",
+                               fields[f].t == FT_MONTH ? "YYYYMM or YYYY-MM" : "YYYY-MM-DD, YYYYMMDD or YYYY年M月D日",
+                               (int)(n > 40 ? 40 : n), s);
+        }
+        pv->s = upl_arena_strndup(c->arena, date, strlen(date));
+        if (!pv->s) return UPL_ENOMEM;
+        break;
+    case FT_CODES:
+        pv->s = parse_codes(c->arena, s, n);
+        if (!pv->s) return UPL_ENOMEM;
+        if (!*pv->s) pv->is_present = false;
+        break;
+    }
+    return UPL_OK;
+}
+
+static int bind_pval(ictx *c, upl_stmt *st, int *k, int f, const pval *pv, const member_parse *mp) {
+    upl_db *db = c->r->db;
+    const upl_db_vt *vt = db->vt;
+    int rc = UPL_OK;
+    if (fields[f].t == FT_ID) {
+        char *enc = NULL;
+        rc = upl_reg_encrypt(c->r, "member.id_number", mp->id.normalised, strlen(mp->id.normalised), &enc, c->err);
+        if (rc) return rc;
+        rc = vt->bind_text(st, (*k)++, enc, (size_t)-1);
+        upl_free(enc);
+        if (!rc) rc = vt->bind_text(st, (*k)++, mp->blind, (size_t)-1);
+        if (!rc) rc = vt->bind_text(st, (*k)++, mp->id.masked, (size_t)-1);
+        if (!rc) rc = vt->bind_i64(st, (*k)++, mp->id.flags);
+        return rc;
+    }
+    if (fields[f].t == FT_SECRET) {
+        if (!pv->is_present) {
+            rc = vt->bind_null(st, (*k)++);
+            if (!rc) rc = vt->bind_null(st, (*k)++);
+            return rc;
+        }
+        char *enc = NULL, *mask = NULL;
+        char ctx[96];
+        snprintf(ctx, sizeof ctx, "%s", fields[f].name);
+        rc = upl_reg_encrypt(c->r, ctx, pv->s, strlen(pv->s), &enc, c->err);
+        if (rc) return rc;
+        mask = upl_reg_mask_digits(pv->s);
+        if (!mask) { upl_free(enc); return upl_error_set(c->err, UPL_ENOMEM, "out of memory"); }
+        rc = vt->bind_text(st, (*k)++, enc, (size_t)-1);
+        if (!rc) rc = vt->bind_text(st, (*k)++, mask, (size_t)-1);
+        upl_free(enc);
+        upl_free(mask);
+        return rc;
+    }
+    if (!pv->is_present) return vt->bind_null(st, (*k)++);
+    switch (fields[f].t) {
+    case FT_INT: case FT_MONEY: case FT_BOOL: return vt->bind_i64(st, (*k)++, pv->i);
+    case FT_DEC: return vt->bind_f64(st, (*k)++, pv->d);
+    default: return vt->bind_text(st, (*k)++, pv->s, (size_t)-1);
+    }
+}
+
+static int bind_level(ictx *c, upl_stmt *st, int *k, flevel lv, const pval *vals, const member_parse *mp) {
+    for (int f = 0; f < N_FIELDS; f++) {
+        if (fields[f].lv != lv || !field_present(c, f) || f == F_HOUSEHOLD_CODE || f == F_AREA_CODE) continue;
+        int rc = bind_pval(c, st, k, f, &vals[f], mp);
+        if (rc) return rc == UPL_ENOMEM ? upl_error_set(c->err, rc, "out of memory") : rc;
+    }
+    return UPL_OK;
+}
+
+static int step_done(ictx *c, upl_stmt *st) {
+    bool row;
+    int rc = c->r->db->vt->step(st, &row, c->err);
+    return rc;
+}
+
+/* Common ancestor of two area codes at a level boundary (2, 4, 6, 9, 12). */
+static void common_area(const char *a, const char *b, char out[13]) {
+    static const int cuts[] = { 12, 9, 6, 4, 2, 0 };
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        int n = cuts[i];
+        if ((int)strlen(a) >= n && (int)strlen(b) >= n && !strncmp(a, b, (size_t)n)) {
+            memcpy(out, a, (size_t)n);
+            out[n] = 0;
+            return;
+        }
+    }
+    out[0] = 0;
+}
+
+/* Compare old and new household-wave values; append changed fields to JSON. */
+static int audit_diff(ictx *c, const char *code, int64_t hh_id, const pval *hv, size_t n_members) {
+    int rc;
+    upl_db *db = c->r->db;
+    const upl_db_vt *vt = db->vt;
+    upl_sbuf before = {0}, after = {0};
+    bool row = false;
+    vt->reset(c->st_hw_old);
+    UPL_TRY(vt->bind_i64(c->st_hw_old, 1, hh_id) ? upl_error_set(c->err, UPL_ENOMEM, "out of memory") : UPL_OK);
+    UPL_TRY(vt->bind_i64(c->st_hw_old, 2, c->wave) ? upl_error_set(c->err, UPL_ENOMEM, "out of memory") : UPL_OK);
+    UPL_TRY(vt->step(c->st_hw_old, &row, c->err));
+    if (!row) { rc = UPL_OK; goto fail; }   /* a new wave for this household: the import entry covers it */
+    int k = 1;
+    int64_t old_members = vt->col_i64(c->st_hw_old, 0);
+    if (old_members != (int64_t)n_members) {
+        upl_sbuf_fmt(&before, ",\"members\":%lld", (long long)old_members);
+        upl_sbuf_fmt(&after, ",\"members\":%zu", n_members);
+    }
+    for (int f = 0; f < N_FIELDS; f++) {
+        if (fields[f].lv != LV_HW || !field_present(c, f)) continue;
+        int col = k++;
+        bool old_null = vt->col_is_null(c->st_hw_old, col);
+        bool same;
+        char oldbuf[64], newbuf[64];
+        const char *os = NULL, *ns = NULL;
+        if (old_null || !hv[f].is_present) same = old_null == !hv[f].is_present;
+        else if (fields[f].t == FT_DEC) same = vt->col_f64(c->st_hw_old, col) == hv[f].d;
+        else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL)
+            same = vt->col_i64(c->st_hw_old, col) == hv[f].i;
+        else { const char *o = vt->col_text(c->st_hw_old, col, NULL); same = o && !strcmp(o, hv[f].s); }
+        if (same) continue;
+        if (!old_null) {
+            if (fields[f].t == FT_DEC) { snprintf(oldbuf, sizeof oldbuf, "%.17g", vt->col_f64(c->st_hw_old, col)); os = oldbuf; }
+            else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL) {
+                snprintf(oldbuf, sizeof oldbuf, "%lld", (long long)vt->col_i64(c->st_hw_old, col)); os = oldbuf;
+            } else os = vt->col_text(c->st_hw_old, col, NULL);
+        }
+        if (hv[f].is_present) {
+            if (fields[f].t == FT_DEC) { snprintf(newbuf, sizeof newbuf, "%.17g", hv[f].d); ns = newbuf; }
+            else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL) {
+                snprintf(newbuf, sizeof newbuf, "%lld", (long long)hv[f].i); ns = newbuf;
+            } else ns = hv[f].s;
+        }
+        upl_sbuf_fmt(&before, ",\"%s\":", fields[f].name);
+        if (os) upl_sbuf_json(&before, os); else upl_sbuf_str(&before, "null");
+        upl_sbuf_fmt(&after, ",\"%s\":", fields[f].name);
+        if (ns) upl_sbuf_json(&after, ns); else upl_sbuf_str(&after, "null");
+    }
+    vt->reset(c->st_hw_old);
+    c->sum->households_updated++;
+    if (before.len || after.len) {
+        UPL_FAIL_IF(before.failed || after.failed, c->err, UPL_ENOMEM, "out of memory");
+        before.s[0] = '{'; after.s[0] = '{';
+        upl_sbuf_str(&before, "}"); upl_sbuf_str(&after, "}");
+        char obj[160];
+        snprintf(obj, sizeof obj, "household:%s:%d", code, c->wave);
+        UPL_FAIL_IF(before.failed || after.failed, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(upl_reg_audit(c->r, "household.update", obj, before.s, after.s, c->err));
+    }
+    rc = UPL_OK;
+fail:
+    vt->reset(c->st_hw_old);
+    upl_sbuf_free(&before);
+    upl_sbuf_free(&after);
+    return rc;
+}
+
+static int quarantine_household(ictx *c, const size_t *rows, size_t n_rows, const char *code, const char *area) {
+    int rc;
+    upl_db *db = c->r->db;
+    const upl_db_vt *vt = db->vt;
+    UPL_TRY(open_rejects(c));
+    c->sum->households_quarantined++;
+    c->sum->rows_quarantined += n_rows;
+    /* A summary of why, for rows that have no finding of their own. */
+    const char *why = n_rows && c->n_finds ? c->finds[0].msg : "household inconsistent";
+    const char *why_code = c->n_finds ? upl_import_code_name(c->finds[0].code) : "HOUSEHOLD";
+    for (size_t i = 0; i < n_rows; i++) {
+        size_t row = rows[i];
+        bool own = false;
+        for (size_t j = 0; j < c->n_finds; j++) {
+            if (c->finds[j].row != row) continue;
+            own = true;
+            write_finding_line(c, c->rejects, &c->finds[j], upl_import_code_name(c->finds[j].code),
+                               c->finds[j].msg, true);
+        }
+        if (!own) {
+            finding fd = { row, -1, 0, NULL };
+            char msg[640];
+            snprintf(msg, sizeof msg, "household %s quarantined whole (%s: %s) / 整户暂存待核", code, why_code, why);
+            write_finding_line(c, c->rejects, &fd, "HOUSEHOLD_QUARANTINED", msg, true);
+        }
+        /* The raw row, encrypted (it holds ID numbers), for review in the registry. */
+        upl_sbuf raw = {0};
+        upl_sbuf_str(&raw, "{");
+        bool first = true;
+        for (int f = 0; f < N_FIELDS; f++) {
+            if (!c->col[f]) continue;
+            size_t n = 0;
+            const char *s = upl_col_is_valid(c->col[f], row) ? upl_col_str(c->col[f], row, &n) : "";
+            char *tmp = upl_strndup(s, n);
+            if (!tmp) { upl_sbuf_free(&raw); rc = upl_error_set(c->err, UPL_ENOMEM, "out of memory"); goto fail; }
+            upl_sbuf_fmt(&raw, "%s\"%s\":", first ? "" : ",", fields[f].name);
+            upl_sbuf_json(&raw, tmp);
+            upl_free(tmp);
+            first = false;
+        }
+        upl_sbuf_str(&raw, "}");
+        if (raw.failed) { upl_sbuf_free(&raw); rc = upl_error_set(c->err, UPL_ENOMEM, "out of memory"); goto fail; }
+        char *enc = NULL;
+        rc = upl_reg_encrypt(c->r, "quarantine.raw", raw.s, raw.len, &enc, c->err);
+        upl_sbuf_free(&raw);
+        if (rc) goto fail;
+        const finding *first_fd = NULL;
+        for (size_t j = 0; j < c->n_finds; j++) if (c->finds[j].row == row) { first_fd = &c->finds[j]; break; }
+        vt->reset(c->st_quar);
+        int k = 1;
+        rc = vt->bind_i64(c->st_quar, k++, c->import_id);
+        if (!rc) rc = vt->bind_text(c->st_quar, k++, code, (size_t)-1);
+        if (!rc) rc = area ? vt->bind_text(c->st_quar, k++, area, (size_t)-1) : vt->bind_null(c->st_quar, k++);
+        if (!rc) rc = vt->bind_i64(c->st_quar, k++, (int64_t)row_line(c, row));
+        if (!rc) rc = vt->bind_text(c->st_quar, k++, first_fd ? upl_import_code_name(first_fd->code) : "HOUSEHOLD_QUARANTINED", (size_t)-1);
+        if (!rc) rc = (first_fd && first_fd->field >= 0) ? vt->bind_text(c->st_quar, k++, fields[first_fd->field].name, (size_t)-1)
+                                                         : vt->bind_null(c->st_quar, k++);
+        if (!rc) rc = vt->bind_text(c->st_quar, k++, first_fd ? first_fd->msg : why, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_quar, k++, enc, (size_t)-1);
+        upl_free(enc);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(step_done(c, c->st_quar));
+        vt->reset(c->st_quar);
+    }
+    rc = UPL_OK;
+fail:
+    return rc;
+}
+
+static int write_warnings(ictx *c) {
+    int rc = UPL_OK;
+    for (size_t j = 0; j < c->n_finds; j++) {
+        if (!c->warnings) UPL_TRY(open_warnings(c));
+        write_finding_line(c, c->warnings, &c->finds[j], upl_import_code_name(c->finds[j].code), c->finds[j].msg, false);
+    }
+fail:
+    return rc;
+}
+
+static int record_conflicts(ictx *c, const char *code, const char *area, const member_parse *mp) {
+    int rc;
+    const upl_db_vt *vt = c->r->db->vt;
+    bool row = false;
+    /* Collect first (the statement must be reset before another runs). */
+    char other_codes[8][128], other_areas[8][16];
+    int n_other = 0;
+    vt->reset(c->st_conflict_find);
+    rc = vt->bind_text(c->st_conflict_find, 1, mp->blind, (size_t)-1);
+    if (!rc) rc = vt->bind_text(c->st_conflict_find, 2, code, (size_t)-1);
+    UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(vt->step(c->st_conflict_find, &row, c->err));
+    while (row && n_other < 8) {
+        const char *oc = vt->col_text(c->st_conflict_find, 0, NULL), *oa = vt->col_text(c->st_conflict_find, 1, NULL);
+        snprintf(other_codes[n_other], sizeof other_codes[0], "%s", oc ? oc : "");
+        snprintf(other_areas[n_other], sizeof other_areas[0], "%s", oa ? oa : "");
+        n_other++;
+        UPL_TRY(vt->step(c->st_conflict_find, &row, c->err));
+    }
+    vt->reset(c->st_conflict_find);
+    for (int i = 0; i < n_other; i++) {
+        /* Order the pair so the same two households give one record. */
+        bool swap = strcmp(code, other_codes[i]) > 0;
+        const char *ha = swap ? other_codes[i] : code, *hb = swap ? code : other_codes[i];
+        const char *aa = swap ? other_areas[i] : area, *ab = swap ? area : other_areas[i];
+        char lca[13];
+        common_area(aa, ab, lca);
+        const char *kind = strcmp(aa, ab) ? "same_person_two_areas" : "same_person_two_households";
+        vt->reset(c->st_conflict_ins);
+        int k = 1;
+        rc = vt->bind_text(c->st_conflict_ins, k++, kind, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, mp->blind, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, mp->id.masked, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, ha, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, hb, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, aa, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, ab, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, lca, (size_t)-1);
+        if (!rc) rc = vt->bind_i64(c->st_conflict_ins, k++, c->import_id);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, c->now, (size_t)-1);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(step_done(c, c->st_conflict_ins));
+        vt->reset(c->st_conflict_ins);
+        c->sum->conflicts++;
+        c->sum->by_code[UPL_IMP_CONFLICT]++;
+        char obj[300], after[200];
+        snprintf(obj, sizeof obj, "conflict:%.120s:%.120s", ha, hb);
+        snprintf(after, sizeof after, "{\"kind\":\"%s\",\"id\":\"%s\",\"escalate_to\":\"%s\"}", kind, mp->id.masked, lca);
+        UPL_TRY(upl_reg_audit(c->r, "conflict.open", obj, NULL, after, c->err));
+    }
+    rc = UPL_OK;
+fail:
+    vt->reset(c->st_conflict_find);
+    return rc;
+}
+
+static bool same_member_rows(const ictx *c, size_t a, size_t b) {
+    for (int f = 0; f < N_FIELDS; f++) {
+        if (!c->col[f]) continue;
+        size_t na, nb;
+        const char *sa = fval(c, f, a, &na), *sb = fval(c, f, b, &nb);
+        if (na != nb || (na && memcmp(sa, sb, na))) return false;
+    }
+    return true;
+}
+
+static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
+    int rc;
+    const upl_db_vt *vt = c->r->db->vt;
+    member_parse *mps = NULL;
+    pval hv[N_FIELDS];
+    bool bad = false;
+    size_t n;
+    char code[128], area[16];
+    upl_arena_reset(c->arena);
+    c->n_finds = 0;
+    const char *s = fval(c, F_HOUSEHOLD_CODE, rows[0], &n);
+    snprintf(code, sizeof code, "%.*s", (int)(n > 120 ? 120 : n), s ? s : "");
+    /* Household-level columns must agree between member rows (blanks allowed). */
+    for (int f = 0; f < N_FIELDS; f++) {
+        if ((fields[f].lv != LV_HH && fields[f].lv != LV_HW) || !c->col[f]) continue;
+        size_t rep = SIZE_MAX;
+        for (size_t i = 0; i < n_rows; i++) {
+            size_t ln;
+            const char *v = fval(c, f, rows[i], &ln);
+            if (!v) continue;
+            if (rep == SIZE_MAX) { rep = rows[i]; continue; }
+            size_t rn;
+            const char *rv = fval(c, f, rep, &rn);
+            if (rn != ln || memcmp(rv, v, ln)) {
+                bad = true;
+                UPL_TRY(add_finding(c, rows[i], f, UPL_IMP_HOUSEHOLD_FIELDS,
+                                    "household column differs from line %llu of the same household / 同户数据不一致",
+                                    (unsigned long long)row_line(c, rep)));
+                break;
+            }
+        }
+        UPL_TRY(parse_value(c, f, rep == SIZE_MAX ? rows[0] : rep, &hv[f], &bad));
+    }
+    /* Area: 12 digits, inside the actor's scope. */
+    s = fval(c, F_AREA_CODE, rows[0], &n);
+    bool area_ok = s && n == 12;
+    for (size_t i = 0; area_ok && i < n; i++) area_ok = s[i] >= '0' && s[i] <= '9';
+    snprintf(area, sizeof area, "%.*s", (int)(area_ok ? 12 : 0), area_ok ? s : "");
+    if (!area_ok && hv[F_AREA_CODE].is_present) {
+        bad = true;
+        UPL_TRY(add_finding(c, rows[0], F_AREA_CODE, UPL_IMP_BAD_VALUE,
+                            "area_code must be the 12-digit statistical division code / 行政区划代码应为12位"));
+    }
+    /* Existing household elsewhere: the actor must cover both areas. */
+    int64_t existing_id = 0;
+    char existing_area[16] = "";
+    {
+        bool row = false;
+        vt->reset(c->st_hh_find);
+        UPL_FAIL_IF(vt->bind_text(c->st_hh_find, 1, code, (size_t)-1), c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(vt->step(c->st_hh_find, &row, c->err));
+        if (row) {
+            existing_id = vt->col_i64(c->st_hh_find, 0);
+            const char *ea = vt->col_text(c->st_hh_find, 1, NULL);
+            snprintf(existing_area, sizeof existing_area, "%s", ea ? ea : "");
+        }
+        vt->reset(c->st_hh_find);
+    }
+    if (area_ok && (!upl_registry_in_scope(c->r, area) || (existing_id && !upl_registry_in_scope(c->r, existing_area)))) {
+        /* Catalogue item 19: refuse, report, audit; never store someone else's rows. */
+        UPL_TRY(open_rejects(c));
+        for (size_t i = 0; i < n_rows; i++) {
+            finding fd = { rows[i], F_AREA_CODE, UPL_IMP_OUT_OF_SCOPE, NULL };
+            char msg[300];
+            snprintf(msg, sizeof msg, "area %s is outside the scope of `%s` (%s); row refused / 超出权限范围，拒绝导入",
+                     existing_id && !upl_registry_in_scope(c->r, existing_area) ? existing_area : area,
+                     c->r->actor, c->r->scope[0] ? c->r->scope : "all");
+            write_finding_line(c, c->rejects, &fd, "OUT_OF_SCOPE", msg, true);
+        }
+        c->sum->by_code[UPL_IMP_OUT_OF_SCOPE] += n_rows;
+        c->n_out_of_scope_rows += n_rows;
+        c->sum->rows_quarantined += n_rows;
+        c->sum->households_quarantined++;
+        if (c->scope_areas.len < 400) upl_sbuf_fmt(&c->scope_areas, "%s\"%s\"", c->scope_areas.len ? "," : "", area);
+        return UPL_OK;
+    }
+    /* Members. */
+    mps = upl_calloc(n_rows, sizeof *mps);
+    UPL_FAIL_IF(!mps, c->err, UPL_ENOMEM, "out of memory");
+    int id_f = field_index("id_number"), rel_f = field_index("relation_to_head"), sex_f = field_index("sex"),
+        birth_f = field_index("birth_date");
+    unsigned idopt = c->opt->allow_legacy_15 ? UPL_ID_ALLOW_15 : 0;
+    size_t n_members = 0, n_heads = 0;
+    for (size_t i = 0; i < n_rows; i++) {
+        member_parse *mp = &mps[i];
+        mp->row = rows[i];
+        for (int f = 0; f < N_FIELDS; f++) {
+            if ((fields[f].lv != LV_MB && fields[f].lv != LV_MW) || !c->col[f]) continue;
+            UPL_TRY(parse_value(c, f, rows[i], &mp->v[f], &bad));
+        }
+        size_t idn;
+        const char *idt = fval(c, id_f, rows[i], &idn);
+        int st = upl_id_check(idt, idt ? idn : 0, idopt, c->today, &mp->id);
+        if (st != UPL_ID_OK) {
+            bad = true;
+            int code_ = st == UPL_ID_EXCEL_MANGLED ? UPL_IMP_ID_EXCEL_MANGLED : st == UPL_ID_EMPTY ? UPL_IMP_REQUIRED
+                                                                                                   : UPL_IMP_ID_INVALID;
+            UPL_TRY(add_finding(c, rows[i], id_f, code_, "%s: %s", upl_id_status_name(st), upl_id_status_message(st)));
+            continue;
+        }
+        upl_reg_blind(c->r, mp->id.person, mp->blind);
+        /* Same person twice in this household (catalogue item 7). */
+        bool dup = false;
+        for (size_t j = 0; j < i; j++) {
+            if (mps[j].id.status != UPL_ID_OK || mps[j].is_dup_identical || strcmp(mps[j].blind, mp->blind)) continue;
+            dup = true;
+            if (same_member_rows(c, mps[j].row, rows[i])) {
+                mp->is_dup_identical = true;
+                c->sum->by_code[UPL_IMP_DUP_IN_HOUSEHOLD]++;
+                c->sum->warnings++;
+            } else {
+                bad = true;
+                UPL_TRY(add_finding(c, rows[i], id_f, UPL_IMP_DUP_IN_HOUSEHOLD,
+                                    "same person as line %llu of this household, with different values / 同一人在户内重复且信息不一致",
+                                    (unsigned long long)row_line(c, mps[j].row)));
+            }
+            break;
+        }
+        if (mp->is_dup_identical) continue;
+        (void)dup;
+        n_members++;
+        mp->is_head = is_head_label(mp->v[rel_f].s);
+        if (mp->is_head) n_heads++;
+        /* birth_date against the ID (item 12): an error. */
+        if (birth_f >= 0 && mp->v[birth_f].is_present) {
+            char idd[32];
+            snprintf(idd, sizeof idd, "%04d-%02d-%02d", mp->id.birth_year, mp->id.birth_month, mp->id.birth_day);
+            if (strcmp(idd, mp->v[birth_f].s) != 0) {
+                bad = true;
+                UPL_TRY(add_finding(c, rows[i], birth_f, UPL_IMP_DATE_MISMATCH,
+                                    "birth date %s differs from the date in the ID number (%s) / 出生日期与证件号码不符",
+                                    mp->v[birth_f].s, idd));
+            }
+        }
+    }
+    /* Household composition (item 9). */
+    if (hv[field_index("household_size")].is_present && !bad) {
+        int64_t declared = hv[field_index("household_size")].i;
+        if (declared != (int64_t)n_members) {
+            bad = true;
+            UPL_TRY(add_finding(c, rows[0], field_index("household_size"), UPL_IMP_SIZE_MISMATCH,
+                                "household_size is %lld but the file has %zu member rows / 家庭人口数与成员行数不符",
+                                (long long)declared, n_members));
+        }
+    }
+    if (!bad && n_heads != 1) {
+        bad = true;
+        UPL_TRY(add_finding(c, rows[0], rel_f, UPL_IMP_HEAD_COUNT,
+                            "household has %zu heads (户主); exactly one expected / 户主人数应为1", n_heads));
+    }
+    if (bad) {
+        for (size_t j = 0; j < c->n_finds; j++) c->sum->by_code[c->finds[j].code]++;
+        UPL_TRY(quarantine_household(c, rows, n_rows, code, area_ok ? area : NULL));
+        rc = UPL_OK;
+        goto fail;
+    }
+    /* Warnings (items 13, 14): recorded, never changing either value. */
+    c->n_finds = 0;
+    int head_year = 0, head_md = 0;
+    for (size_t i = 0; i < n_rows; i++) if (!mps[i].is_dup_identical && mps[i].is_head) {
+        head_year = mps[i].id.birth_year; head_md = mps[i].id.birth_month * 100 + mps[i].id.birth_day;
+    }
+    int today = c->today;
+    for (size_t i = 0; i < n_rows; i++) {
+        member_parse *mp = &mps[i];
+        if (mp->is_dup_identical) continue;
+        int sx = sex_f >= 0 ? sex_of_label(mp->v[sex_f].s) : 0;
+        if (sx && sx != mp->id.sex) {
+            UPL_TRY(add_finding(c, mp->row, sex_f, UPL_IMP_SEX_MISMATCH,
+                                "sex `%s` disagrees with the ID number's sequence parity (%s) / 性别与证件号码不符",
+                                mp->v[sex_f].s, mp->id.sex == 1 ? "male/男" : "female/女"));
+        }
+        int birth = mp->id.birth_year * 10000 + mp->id.birth_month * 100 + mp->id.birth_day;
+        int age = (today - birth) / 10000;
+        const char *rel = mp->v[rel_f].s;
+        if (age > 120)
+            UPL_TRY(add_finding(c, mp->row, id_f, UPL_IMP_AGE_IMPLAUSIBLE, "age %d is over 120 / 年龄超过120岁", age));
+        else if (is_spouse_label(rel) && age < 15)
+            UPL_TRY(add_finding(c, mp->row, rel_f, UPL_IMP_AGE_IMPLAUSIBLE, "spouse aged %d / 配偶年龄过小", age));
+        else if (is_child_label(rel) && head_year &&
+                 (mp->id.birth_year * 10000 + mp->id.birth_month * 100 + mp->id.birth_day) <
+                     head_year * 10000 + head_md)
+            UPL_TRY(add_finding(c, mp->row, rel_f, UPL_IMP_AGE_IMPLAUSIBLE,
+                                "child born before the head of household / 子女比户主年长"));
+    }
+    if (c->opt->sex_mismatch_is_error) {
+        bool any = false;
+        for (size_t j = 0; j < c->n_finds; j++) if (c->finds[j].code == UPL_IMP_SEX_MISMATCH) any = true;
+        if (any) {
+            for (size_t j = 0; j < c->n_finds; j++) c->sum->by_code[c->finds[j].code]++;
+            UPL_TRY(quarantine_household(c, rows, n_rows, code, area));
+            rc = UPL_OK;
+            goto fail;
+        }
+    }
+    for (size_t j = 0; j < c->n_finds; j++) { c->sum->by_code[c->finds[j].code]++; c->sum->warnings++; }
+    UPL_TRY(write_warnings(c));
+    /* Write: household, wave (with diff), members. */
+    int64_t hh_id = 0;
+    {
+        bool row = false;
+        int k = 1;
+        upl_stmt *st = c->st_hh_up;
+        vt->reset(st);
+        rc = vt->bind_text(st, k++, code, (size_t)-1);
+        if (!rc) rc = vt->bind_text(st, k++, area, (size_t)-1);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(bind_level(c, st, &k, LV_HH, hv, NULL));
+        rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+        if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+        if (!rc) rc = vt->bind_i64(st, k++, c->import_id);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(vt->step(st, &row, c->err));
+        UPL_FAIL_IF(!row, c->err, UPL_EDB, "household upsert returned no id");
+        hh_id = vt->col_i64(st, 0);
+        vt->reset(st);
+    }
+    if (existing_id) {
+        UPL_TRY(audit_diff(c, code, hh_id, hv, n_members));
+        if (strcmp(existing_area, area)) {
+            char obj[160], before[64], after[64];
+            snprintf(obj, sizeof obj, "household:%s", code);
+            snprintf(before, sizeof before, "{\"area_code\":\"%s\"}", existing_area);
+            snprintf(after, sizeof after, "{\"area_code\":\"%s\"}", area);
+            UPL_TRY(upl_reg_audit(c->r, "household.move", obj, before, after, c->err));
+        }
+    } else {
+        c->sum->households_new++;
+    }
+    {
+        int k = 1;
+        upl_stmt *st = c->st_hw_up;
+        vt->reset(st);
+        rc = vt->bind_i64(st, k++, hh_id);
+        if (!rc) rc = vt->bind_i64(st, k++, c->wave);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(bind_level(c, st, &k, LV_HW, hv, NULL));
+        rc = vt->bind_i64(st, k++, c->import_id);
+        if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(step_done(c, st));
+        vt->reset(st);
+    }
+    if (existing_id) {
+        vt->reset(c->st_mw_del);
+        rc = vt->bind_i64(c->st_mw_del, 1, hh_id);
+        if (!rc) rc = vt->bind_i64(c->st_mw_del, 2, c->wave);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(step_done(c, c->st_mw_del));
+        vt->reset(c->st_mw_del);
+    }
+    int pc_f = field_index("person_code");
+    for (size_t i = 0; i < n_rows; i++) {
+        member_parse *mp = &mps[i];
+        if (mp->is_dup_identical) continue;
+        char key[160];
+        if (mp->v[pc_f].is_present) snprintf(key, sizeof key, "p:%s", mp->v[pc_f].s);
+        else snprintf(key, sizeof key, "i:%s", mp->blind);
+        bool row = false;
+        int k = 1;
+        upl_stmt *st = c->st_mb_up;
+        vt->reset(st);
+        rc = vt->bind_i64(st, k++, hh_id);
+        if (!rc) rc = vt->bind_text(st, k++, key, (size_t)-1);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(bind_level(c, st, &k, LV_MB, mp->v, mp));
+        rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+        if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(vt->step(st, &row, c->err));
+        UPL_FAIL_IF(!row, c->err, UPL_EDB, "member upsert returned no id");
+        int64_t member_id = vt->col_i64(st, 0);
+        vt->reset(st);
+        st = c->st_mw_ins;
+        k = 1;
+        vt->reset(st);
+        rc = vt->bind_i64(st, k++, member_id);
+        if (!rc) rc = vt->bind_i64(st, k++, c->wave);
+        if (!rc) rc = vt->bind_i64(st, k++, hh_id);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(bind_level(c, st, &k, LV_MW, mp->v, mp));
+        UPL_FAIL_IF(vt->bind_i64(st, k++, c->import_id), c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(step_done(c, st));
+        vt->reset(st);
+        UPL_TRY(record_conflicts(c, code, area, mp));
+        if (mp->id.flags & UPL_IDF_CONVERTED_15) c->sum->by_code[UPL_IMP_ID_LEGACY_15]++;
+        if (mp->id.flags & UPL_IDF_NORMALISED) c->sum->by_code[UPL_IMP_ID_NORMALISED]++;
+        if ((mp->id.flags & (UPL_IDF_CONVERTED_15 | UPL_IDF_NORMALISED)) && c->n_normalised_listed < 1000) {
+            upl_sbuf_fmt(&c->normalised, "%s{\"line\":%llu,\"id\":\"%s\",\"how\":\"%s\"}",
+                         c->n_normalised_listed ? "," : "", (unsigned long long)row_line(c, mp->row), mp->id.masked,
+                         (mp->id.flags & UPL_IDF_CONVERTED_15) ? "15-digit converted" : "cosmetic");
+            c->n_normalised_listed++;
+        }
+        c->sum->rows_accepted++;
+    }
+    /* Folded identical duplicates count as accepted (they are the same row). */
+    for (size_t i = 0; i < n_rows; i++) if (mps[i].is_dup_identical) c->sum->rows_accepted++;
+    c->sum->households_accepted++;
+    rc = UPL_OK;
+fail:
+    upl_free(mps);
+    vt->reset(c->st_hh_up);
+    return rc;
+}
+
+/* ---- driver ----------------------------------------------------------------------- */
+static int setup_columns(ictx *c) {
+    int rc;
+    size_t nr = upl_table_n_rows(c->t);
+    c->conv = upl_table_new();
+    UPL_FAIL_IF(!c->conv, c->err, UPL_ENOMEM, "out of memory");
+    for (int f = 0; f < N_FIELDS; f++) {
+        upl_column *col = upl_table_find(c->t, fields[f].name);
+        if (!col) continue;
+        if (col->type == UPL_STR) { c->col[f] = col; continue; }
+        /* A number-typed ID or bank column means a spreadsheet already had
+         * it as a number; F64 ones lost digits (catalogue item 3). Render as
+         * text; the ID check then sees the damage. */
+        upl_column *tc = NULL;
+        UPL_TRY(upl_table_add_column(c->conv, fields[f].name, UPL_STR, &tc, c->err));
+        char *buf = NULL;
+        size_t cap = 0, len = 0;
+        for (size_t i = 0; i < nr; i++) {
+            if (upl_col_format(col, i, &buf, &cap, &len)) {
+                if (col->type == UPL_F64 && (fields[f].t == FT_ID || fields[f].t == FT_SECRET) &&
+                    !memchr(buf, 'e', len) && !memchr(buf, 'E', len) && len >= 15) {
+                    /* 1.10105e+17 is caught by the ID check; a long F64 without an exponent still lost digits */
+                    rc = upl_col_push_str(tc, "1E+0", 4);
+                } else {
+                    rc = upl_col_push_str(tc, buf ? buf : "", len);
+                }
+            } else {
+                rc = upl_col_push_null(tc);
+            }
+            if (rc) { upl_free(buf); UPL_FAIL_IF(true, c->err, UPL_ENOMEM, "out of memory"); }
+        }
+        upl_free(buf);
+        c->col[f] = tc;
+    }
+    c->line_col = upl_table_find(c->t, "_line");
+    if (c->line_col && c->line_col->type != UPL_I64) c->line_col = NULL;
+    /* Required columns: a file-level error before any row is read. */
+    upl_sbuf missing = {0};
+    for (int f = 0; f < N_FIELDS; f++)
+        if (fields[f].is_required && !c->col[f]) upl_sbuf_fmt(&missing, "%s%s", missing.len ? ", " : "", fields[f].name);
+    if (missing.len) {
+        upl_sbuf have = {0};
+        for (size_t i = 0; i < upl_table_n_cols(c->t) && have.len < 600; i++)
+            upl_sbuf_fmt(&have, "%s%s", have.len ? ", " : "", upl_table_column(c->t, i)->name);
+        rc = upl_error_at(c->err, UPL_ESCHEMA, c->source, 1, 0, NULL,
+                          "required columns missing: %s (the file has: %s); use --profile to map other "
+                          "headers / 缺少必需列", missing.s, have.s ? have.s : "");
+        upl_sbuf_free(&have);
+        upl_sbuf_free(&missing);
+        goto fail;
+    }
+    rc = UPL_OK;
+fail:
+    return rc;
+}
+
+static int begin_import(ictx *c, const char *sha) {
+    int rc;
+    UPL_TRY(upl_db_run(c->r->db, "INSERT INTO import_file (sha256, source, actor, at, wave) VALUES (?, ?, ?, ?, ?)",
+                       c->err, "ssssi", sha, c->source, c->r->actor, c->now, (int64_t)c->wave));
+    bool found = false;
+    UPL_TRY(upl_db_query_i64(c->r->db, "SELECT id FROM import_file WHERE sha256 = ?", &c->import_id, &found,
+                             c->err, "s", sha));
+    UPL_FAIL_IF(!found, c->err, UPL_EDB, "import record vanished");
+fail:
+    return rc;
+}
+
+int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *source, const char *sha256,
+                              const upl_import_options *opt_in, upl_import_summary *sum, upl_error *err) {
+    int rc;
+    ictx c;
+    upl_import_options defaults;
+    size_t *order = NULL, *starts = NULL;
+    int32_t *group_of = NULL;
+    smap groups = {0};
+    bool in_tx = false;
+    memset(&c, 0, sizeof c);
+    memset(sum, 0, sizeof *sum);
+    if (!opt_in) { upl_import_options_init(&defaults); opt_in = &defaults; }
+    c.r = r; c.t = t; c.source = source ? source : "(table)"; c.opt = opt_in; c.sum = sum; c.err = err;
+    c.today = opt_in->today ? opt_in->today : upl_reg_today();
+    upl_reg_now(c.now);
+    snprintf(sum->sha256, sizeof sum->sha256, "%s", sha256 ? sha256 : "");
+    UPL_FAIL_IF(!sha256 || strlen(sha256) != 64, err, UPL_EMISUSE, "import needs the SHA-256 of the source");
+    UPL_TRY(upl_reg_require_role(r, UPL_ROLE_CLERK, "importing", err));
+    /* Idempotency: the same bytes were imported before. */
+    {
+        int64_t id = 0;
+        bool found = false;
+        UPL_TRY(upl_db_query_i64(r->db, "SELECT id FROM import_file WHERE sha256 = ?", &id, &found, err, "s", sha256));
+        if (found) { sum->already_imported = true; sum->import_id = id; rc = UPL_OK; goto fail; }
+    }
+    UPL_TRY(setup_columns(&c));
+    size_t nr = upl_table_n_rows(t);
+    sum->rows_read = nr;
+    c.wave = opt_in->wave;
+    if (!c.wave) {
+        const upl_column *yc = upl_table_find(t, "record_year");
+        UPL_FAIL_IF(!yc, err, UPL_EMISUSE, "no wave: give --wave YEAR or a record_year column / 请指定年度");
+        /* One year per file: a wave is a snapshot. */
+        for (size_t i = 0; i < nr; i++) {
+            char *buf = NULL; size_t cap = 0, len = 0;
+            int64_t y = 0;
+            bool ok = upl_col_format(yc, i, &buf, &cap, &len) && upl_parse_i64(buf, len, &y) && y >= 1980 && y <= 2200;
+            upl_free(buf);
+            if (!ok || (c.wave && y != c.wave)) {
+                rc = upl_error_at(err, UPL_EPARSE, c.source, row_line(&c, i), 0, "record_year",
+                                  ok ? "record_year differs from earlier rows (%d); one wave per file, or give --wave"
+                                     : "record_year must be a year", c.wave);
+                goto fail;
+            }
+            c.wave = (int)y;
+        }
+        UPL_FAIL_IF(!c.wave, err, UPL_EMISUSE, "no wave: the file is empty and no --wave was given");
+    }
+    UPL_FAIL_IF(c.wave < 1980 || c.wave > 2200, err, UPL_ERANGE, "wave %d is not a plausible year", c.wave);
+    sum->wave = c.wave;
+    c.arena = upl_arena_new(0);
+    UPL_FAIL_IF(!c.arena, err, UPL_ENOMEM, "out of memory");
+    /* Rejects and warnings files. */
+    if (opt_in->rejects_path) c.rejects_path = upl_strdup(opt_in->rejects_path);
+    else c.rejects_path = upl_asprintf("%s.rejects.csv", c.source);
+    c.warnings_path = upl_asprintf("%s.warnings.csv", c.source);
+    UPL_FAIL_IF(!c.rejects_path || !c.warnings_path, err, UPL_ENOMEM, "out of memory");
+    snprintf(sum->rejects_path, sizeof sum->rejects_path, "%s", c.rejects_path);
+    /* Group rows by household_code, in order of first appearance. */
+    UPL_FAIL_IF(smap_init(&groups, nr) != UPL_OK, err, UPL_ENOMEM, "out of memory");
+    group_of = upl_calloc(nr ? nr : 1, sizeof *group_of);
+    UPL_FAIL_IF(!group_of, err, UPL_ENOMEM, "out of memory");
+    int32_t n_groups = 0;
+    for (size_t i = 0; i < nr; i++) {
+        size_t n;
+        const char *s = fval(&c, F_HOUSEHOLD_CODE, i, &n);
+        if (!s) { group_of[i] = -1; continue; }
+        int32_t g;
+        if (!smap_get_or_put(&groups, s, n, n_groups, &g)) n_groups++;
+        group_of[i] = g;
+    }
+    starts = upl_calloc((size_t)n_groups + 2, sizeof *starts);
+    order = upl_calloc(nr ? nr : 1, sizeof *order);
+    UPL_FAIL_IF(!starts || !order, err, UPL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nr; i++) if (group_of[i] >= 0) starts[group_of[i] + 1]++;
+    for (int32_t g = 0; g < n_groups; g++) starts[g + 1] += starts[g];
+    {
+        size_t *fill = upl_calloc((size_t)n_groups + 1, sizeof *fill);
+        UPL_FAIL_IF(!fill, err, UPL_ENOMEM, "out of memory");
+        for (size_t i = 0; i < nr; i++)
+            if (group_of[i] >= 0) order[starts[group_of[i]] + fill[group_of[i]]++] = i;
+        upl_free(fill);
+    }
+    /* One transaction for the whole import. */
+    UPL_TRY(r->db->vt->begin(r->db, err));
+    in_tx = true;
+    UPL_TRY(begin_import(&c, sha256));
+    sum->import_id = c.import_id;
+    UPL_TRY(prepare_all(&c));
+    /* Rows without a household code cannot be grouped: refused. */
+    for (size_t i = 0; i < nr; i++) {
+        if (group_of[i] >= 0) continue;
+        upl_arena_reset(c.arena);
+        c.n_finds = 0;
+        UPL_TRY(add_finding(&c, i, F_HOUSEHOLD_CODE, UPL_IMP_REQUIRED, "household_code is empty / 户编号为空")
+                    ? upl_error_set(err, UPL_ENOMEM, "out of memory") : UPL_OK);
+        sum->by_code[UPL_IMP_REQUIRED]++;
+        UPL_TRY(quarantine_household(&c, &i, 1, "", NULL));
+    }
+    for (int32_t g = 0; g < n_groups; g++) {
+        rc = process_household(&c, order + starts[g], starts[g + 1] - starts[g]);
+        if (rc == UPL_ENOMEM && err && err->code == UPL_OK) upl_error_set(err, rc, "out of memory");
+        if (rc) goto fail;
+        if ((g & 1023) == 0) upl_progress("households", (uint64_t)g, (uint64_t)n_groups);
+    }
+    upl_progress("households", (uint64_t)n_groups, (uint64_t)n_groups);
+    finalize_all(&c);
+    UPL_TRY(upl_db_run(r->db, "UPDATE import_file SET rows_read = ?, rows_accepted = ?, rows_quarantined = ?,"
+                              " households_accepted = ?, households_quarantined = ?, conflicts = ? WHERE id = ?",
+                       err, "iiiiiii", (int64_t)sum->rows_read, (int64_t)sum->rows_accepted,
+                       (int64_t)sum->rows_quarantined, (int64_t)sum->households_accepted,
+                       (int64_t)sum->households_quarantined, (int64_t)sum->conflicts, c.import_id));
+    if (c.n_out_of_scope_rows) {
+        char *after = upl_asprintf("{\"rows\":%llu,\"areas\":[%s]}", (unsigned long long)c.n_out_of_scope_rows,
+                                   c.scope_areas.s ? c.scope_areas.s : "");
+        UPL_FAIL_IF(!after, err, UPL_ENOMEM, "out of memory");
+        rc = upl_reg_audit(r, "import.out_of_scope", sha256, NULL, after, err);
+        upl_free(after);
+        UPL_TRY(rc);
+    }
+    {
+        upl_sbuf a = {0};
+        upl_sbuf_fmt(&a, "{\"source\":");
+        upl_sbuf_json(&a, c.source);
+        upl_sbuf_fmt(&a, ",\"wave\":%d,\"rows\":%llu,\"accepted\":%llu,\"quarantined\":%llu,"
+                         "\"households\":%llu,\"households_new\":%llu,\"households_updated\":%llu,"
+                         "\"households_quarantined\":%llu,\"conflicts\":%llu,\"ids_normalised\":[%s]}",
+                     c.wave, (unsigned long long)sum->rows_read, (unsigned long long)sum->rows_accepted,
+                     (unsigned long long)sum->rows_quarantined, (unsigned long long)sum->households_accepted,
+                     (unsigned long long)sum->households_new, (unsigned long long)sum->households_updated,
+                     (unsigned long long)sum->households_quarantined, (unsigned long long)sum->conflicts,
+                     c.normalised.s ? c.normalised.s : "");
+        UPL_FAIL_IF(a.failed, err, UPL_ENOMEM, "out of memory");
+        rc = upl_reg_audit(r, "import", sha256, NULL, a.s, err);
+        upl_sbuf_free(&a);
+        UPL_TRY(rc);
+    }
+    /* The rejects file is flushed before the commit: if it cannot be
+     * written, nothing is imported (every row ends in exactly one place). */
+    if (c.rejects) {
+        bool bad = fflush(c.rejects) != 0 || ferror(c.rejects);
+        bad = (fclose(c.rejects) != 0) || bad;
+        c.rejects = NULL;
+        UPL_FAIL_IF(bad, err, UPL_EIO, "cannot write rejects file %s", c.rejects_path);
+    } else {
+        sum->rejects_path[0] = 0;
+    }
+    if (c.warnings) {
+        bool bad = fclose(c.warnings) != 0;
+        c.warnings = NULL;
+        UPL_FAIL_IF(bad, err, UPL_EIO, "cannot write warnings file %s", c.warnings_path);
+    }
+    UPL_TRY(r->db->vt->commit(r->db, err));
+    in_tx = false;
+    rc = UPL_OK;
+fail:
+    finalize_all(&c);
+    if (in_tx) r->db->vt->rollback(r->db);
+    if (c.rejects) fclose(c.rejects);
+    if (c.warnings) fclose(c.warnings);
+    upl_table_free(c.conv);
+    upl_arena_free(c.arena);
+    upl_free(c.finds);
+    upl_free(c.rejects_path);
+    upl_free(c.warnings_path);
+    upl_sbuf_free(&c.normalised);
+    upl_sbuf_free(&c.scope_areas);
+    upl_free(order);
+    upl_free(starts);
+    upl_free(group_of);
+    smap_free(&groups);
+    if (rc == UPL_ENOMEM && err && err->code == UPL_OK) upl_error_set(err, UPL_ENOMEM, "out of memory");
+    return rc;
+}
+
+/* Reader schema: every canonical field as text (IDs flagged), so codes and
+ * long digit strings are never turned into numbers. */
+int upl_registry_import(upl_registry *r, const char *path, const upl_import_options *opt_in,
+                        upl_import_summary *sum, upl_error *err) {
+    int rc;
+    upl_table *t = NULL;
+    upl_profile *prof = NULL;
+    upl_schema_field *schema = NULL;
+    char sha[65];
+    char *rejects = NULL;
+    upl_import_options defaults;
+    upl_read_summary rs;
+    memset(sum, 0, sizeof *sum);
+    if (!opt_in) { upl_import_options_init(&defaults); opt_in = &defaults; }
+    UPL_TRY(upl_reg_require_role(r, UPL_ROLE_CLERK, "importing", err));
+    UPL_TRY(upl_reg_sha256_file(path, sha, err));
+    {
+        int64_t id = 0;
+        bool found = false;
+        UPL_TRY(upl_db_query_i64(r->db, "SELECT id FROM import_file WHERE sha256 = ?", &id, &found, err, "s", sha));
+        if (found) {
+            snprintf(sum->sha256, sizeof sum->sha256, "%s", sha);
+            sum->already_imported = true;
+            sum->import_id = id;
+            rc = UPL_OK;
+            goto fail;
+        }
+    }
+    rejects = opt_in->rejects_path ? upl_strdup(opt_in->rejects_path) : upl_asprintf("%s.rejects.csv", path);
+    UPL_FAIL_IF(!rejects, err, UPL_ENOMEM, "out of memory");
+    remove(rejects);    /* a stale rejects file from an earlier attempt would mislead */
+    schema = upl_calloc(N_FIELDS + 1, sizeof *schema);
+    UPL_FAIL_IF(!schema, err, UPL_ENOMEM, "out of memory");
+    for (int f = 0; f < N_FIELDS; f++)
+        schema[f] = (upl_schema_field){ fields[f].name, UPL_STR, false, false, fields[f].t == FT_ID };
+    schema[N_FIELDS] = (upl_schema_field){ "record_year", UPL_STR, false, false, false };
+    upl_read_options ro;
+    upl_read_options_init(&ro);
+    ro.schema = schema;
+    ro.n_schema = N_FIELDS + 1;
+    ro.rejects_path = rejects;
+    memset(&rs, 0, sizeof rs);
+    UPL_TRY(upl_read_table(path, &ro, &t, &rs, err));
+    if (opt_in->profile_path) {
+        upl_profile_map_report rep;
+        memset(&rep, 0, sizeof rep);
+        UPL_TRY(upl_profile_load(opt_in->profile_path, &prof, err));
+        rc = upl_profile_map_table(prof, t, &rep, err);
+        upl_profile_map_report_free(&rep);
+        UPL_TRY(rc);
+    }
+    upl_import_options o = *opt_in;
+    o.rejects_path = rejects;
+    UPL_TRY(upl_registry_import_table(r, t, path, sha, &o, sum, err));
+    /* Rows the reader refused are counted as not accepted. */
+    sum->rows_read += rs.rows_rejected;
+    sum->rows_quarantined += rs.rows_rejected;
+    sum->by_code[UPL_IMP_READ_REJECT] += rs.rows_rejected;
+    if (rs.rows_rejected && !sum->rejects_path[0]) snprintf(sum->rejects_path, sizeof sum->rejects_path, "%s", rejects);
+fail:
+    upl_table_free(t);
+    upl_profile_free(prof);
+    upl_free(schema);
+    upl_free(rejects);
+    return rc;
+}
+
+void upl_import_summary_print(const upl_import_summary *s, FILE *f) {
+    if (s->already_imported) {
+        fprintf(f, "already imported (import #%lld, sha256 %.16s…); nothing done / 该文件已导入，未作改动\n",
+                (long long)s->import_id, s->sha256);
+        return;
+    }
+    fprintf(f, "wave %d: %llu rows read, %llu accepted, %llu not accepted / 年度 %d：读取 %llu 行，导入 %llu 行，未导入 %llu 行\n",
+            s->wave, (unsigned long long)s->rows_read, (unsigned long long)s->rows_accepted,
+            (unsigned long long)s->rows_quarantined, s->wave, (unsigned long long)s->rows_read,
+            (unsigned long long)s->rows_accepted, (unsigned long long)s->rows_quarantined);
+    fprintf(f, "households: %llu accepted (%llu new, %llu updated), %llu quarantined / 户：导入 %llu，暂存 %llu\n",
+            (unsigned long long)s->households_accepted, (unsigned long long)s->households_new,
+            (unsigned long long)s->households_updated, (unsigned long long)s->households_quarantined,
+            (unsigned long long)s->households_accepted, (unsigned long long)s->households_quarantined);
+    if (s->conflicts) fprintf(f, "conflicts for review: %llu / 待核冲突：%llu\n", (unsigned long long)s->conflicts,
+                              (unsigned long long)s->conflicts);
+    for (int i = 0; i < UPL_IMP_CODE_COUNT_; i++)
+        if (s->by_code[i]) fprintf(f, "  %-18s %llu\n", upl_import_code_name(i), (unsigned long long)s->by_code[i]);
+    if (s->rejects_path[0]) fprintf(f, "rejects: %s\n", s->rejects_path);
+}
