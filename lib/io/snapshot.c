@@ -374,19 +374,26 @@ fail:
     return rc;
 }
 
-/* Create "<path>.tmp-XXXXXX" beside path: *fd_out and *tmp_out (free it). */
+/* Create "<path>.tmp-<pid>-<n>" beside path (mode 0666 less the umask, like
+ * any file the user writes): *fd_out and *tmp_out (free it). */
 static int open_temp_beside(const char *path, char **tmp_out, int *fd_out, upl_error *err) {
-    char *tmp = upl_asprintf("%s.tmp-XXXXXX", path);
-    if (!tmp) return upl_error_set(err, UPL_ENOMEM, "out of memory");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int rc = upl_error_at(err, UPL_EIO, path, 0, 0, NULL, "cannot create a file beside it: %s", strerror(errno));
+    static unsigned counter;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+        char *tmp = upl_asprintf("%s.tmp-%ld-%u", path, (long)getpid(), n);
+        if (!tmp) return upl_error_set(err, UPL_ENOMEM, "out of memory");
+        int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            *tmp_out = tmp;
+            *fd_out = fd;
+            return UPL_OK;
+        }
+        int e = errno;
         upl_free(tmp);
-        return rc;
+        if (e != EEXIST)
+            return upl_error_at(err, UPL_EIO, path, 0, 0, NULL, "cannot create a file beside it: %s", strerror(e));
     }
-    *tmp_out = tmp;
-    *fd_out = fd;
-    return UPL_OK;
+    return upl_error_at(err, UPL_EIO, path, 0, 0, NULL, "cannot create a temporary file beside it");
 }
 
 /* Temporary spool files are unlinked at once: nothing to clean up after a crash. */
@@ -938,4 +945,27 @@ fail:
     upl_table_free(t);
     snap_release(m);
     return rc;
+}
+
+/* For the fuzzer and tests only: recompute every checksum of a (possibly
+ * damaged) snapshot image in place, as far as its layout can be followed,
+ * so that mutated files reach the structural checks behind the checksums. */
+void upl__snapshot_fix_checksums(uint8_t *buf, size_t size) {
+    if (size < HDR_SIZE) return;
+    uint64_t n_cols = get64(buf + 24), dir_off = get64(buf + 32), dir_len = get64(buf + 40);
+    if (dir_off <= size && dir_len <= size - dir_off && n_cols <= dir_len / ENTRY_SIZE) {
+        uint8_t *dir = buf + dir_off;
+        uint64_t pos = HDR_SIZE;
+        for (uint64_t i = 0; i < n_cols; i++) {
+            uint8_t *e = dir + ENTRY_SIZE * i;
+            for (int b = 0; b < N_BLOCKS; b++) {
+                uint64_t len = get64(e + 32 + 8 * b);
+                if (len > size || pad64(len) > size - pos) return;
+                put64(e + 64 + 8 * b, upl__xxh64(buf + pos, (size_t)pad64(len), block_seed((size_t)i, b)));
+                pos += pad64(len);
+            }
+        }
+        put64(buf + 48, upl__xxh64(dir, (size_t)dir_len, DIR_SEED));
+    }
+    put64(buf + 56, upl__xxh64(buf, 56, 0));
 }

@@ -22,4 +22,7 @@ uint64_t upl__xxh64_digest(const upl__xxh64_state *s);
 /* One shot. */
 uint64_t upl__xxh64(const void *data, size_t len, uint64_t seed);
 
+/* Tests and fuzzing only: recompute all checksums of a snapshot image in place. */
+void upl__snapshot_fix_checksums(uint8_t *buf, size_t size);
+
 #endif
