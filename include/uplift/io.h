@@ -65,6 +65,15 @@ typedef struct upl_schema_field {
     bool is_id;           /* identifier text: Excel-mangled forms are rejected */
 } upl_schema_field;
 
+/* Parse a schema written as text: entries separated by commas or line
+ * breaks, each `name:type[:flag...]`; type is f64, i64, bool, cat, str or
+ * id (= str with is_id); flags are required, notnull, id. Blank entries and
+ * lines starting with # are skipped. "@path" reads the text from a file.
+ * Free *out with upl_schema_free. Errors (UPL_EPARSE) name the entry. */
+UPL_EXPORT int upl_schema_parse(const char *spec, upl_schema_field **out, size_t *n_out,
+                                upl_error *err) UPL_MUST_CHECK;
+UPL_EXPORT void upl_schema_free(upl_schema_field *fields, size_t n); /* NULL is a no-op */
+
 typedef struct upl_read_options {
     upl_format format;          /* UPL_FMT_AUTO to detect */
     const char *encoding;       /* NULL/"auto": strict UTF-8, then GB18030; or "utf-8", "gb18030", "gbk", ... */
@@ -168,6 +177,15 @@ UPL_EXPORT int upl_write_csv_path(const upl_table *t, const char *path, upl_erro
 UPL_EXPORT int upl_write_json(const upl_table *t, FILE *f, upl_error *err) UPL_MUST_CHECK;
 /* Write one CSV field with quoting and formula neutralisation. */
 UPL_EXPORT int upl_csv_put_field(FILE *f, const char *s, size_t len);
+/* XLSX workbook (libxlsxwriter), one table per sheet; header row in bold,
+ * numbers as numbers, booleans as booleans, text (STR and CAT) always as
+ * strings so IDs such as area codes never become numbers; missing = empty
+ * cell; non-finite doubles = empty. Sheet names (<= 31 chars, none of
+ * []:*?/\) must be unique; NULL sheet = "Sheet1". */
+UPL_EXPORT int upl_write_xlsx(const upl_table *t, const char *path, const char *sheet,
+                              upl_error *err) UPL_MUST_CHECK;
+UPL_EXPORT int upl_write_xlsx_sheets(const upl_table *const *tables, const char *const *sheets,
+                                     size_t n, const char *path, upl_error *err) UPL_MUST_CHECK;
 
 #ifdef __cplusplus
 }

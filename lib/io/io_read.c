@@ -186,13 +186,40 @@ static const char *hint_of(int code) {
     }
 }
 
+/* Control bytes (NUL...) shown as \xNN so the rejects file stays text;
+ * NULL when nothing needs changing (or out of memory: *oom set). */
+static char *visible(const char *s, size_t n, size_t *out_n, bool *oom) {
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) extra += 3;
+    }
+    if (!extra) return NULL;
+    char *d = upl_malloc(n + extra + 1);
+    if (!d) { *oom = true; return NULL; }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) k += (size_t)snprintf(d + k, 5, "\\x%02X", c);
+        else d[k++] = (char)c;
+    }
+    d[k] = '\0';
+    *out_n = k;
+    return d;
+}
+
 char *upl__reject_message(const upl_reject *r) {
     const char *hint = hint_of(r->code);
     if (r->value && r->code != UPL_REJ_FIELD_COUNT && r->code != UPL_REJ_FIELD_TOO_LONG &&
         r->code != UPL_REJ_REQUIRED_MISSING) {
-        size_t n = r->value_len > 200 ? 200 : r->value_len;
-        return upl_asprintf("%s%s%s: `%.*s`%s", r->detail ? r->detail : "", r->detail ? "; " : "", hint,
-                            (int)n, r->value, n < r->value_len ? "..." : "");
+        size_t n = r->value_len > 200 ? 200 : r->value_len, vn = n;
+        bool oom = false;
+        char *vis = visible(r->value, n, &vn, &oom);
+        if (oom) return NULL;
+        char *m = upl_asprintf("%s%s%s: `%.*s`%s", r->detail ? r->detail : "", r->detail ? "; " : "", hint,
+                               (int)vn, vis ? vis : r->value, n < r->value_len ? "..." : "");
+        upl_free(vis);
+        return m;
     }
     return upl_asprintf("%s%s%s", r->detail ? r->detail : "", r->detail ? "; " : "", hint);
 }
@@ -219,7 +246,13 @@ int upl__rejects_write(const char *path, const char *input_path, const upl_rejec
         fputc(',', f);
         upl_csv_put_field(f, msg, strlen(msg));
         fputc(',', f);
-        upl_csv_put_field(f, r->raw ? r->raw : "", r->raw ? r->raw_len : 0);
+        size_t vn = 0;
+        bool oom = false;
+        char *vis = r->raw ? visible(r->raw, r->raw_len, &vn, &oom) : NULL;
+        if (oom) { upl_free(msg); rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+        if (vis) upl_csv_put_field(f, vis, vn);
+        else upl_csv_put_field(f, r->raw ? r->raw : "", r->raw ? r->raw_len : 0);
+        upl_free(vis);
         fputc('\n', f);
         upl_free(msg);
     }

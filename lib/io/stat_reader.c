@@ -365,10 +365,13 @@ int upl__stat_read(const char *path, upl_format fmt, const upl_read_options *opt
     const char *enc = upl__encoding_is_auto(opt->encoding) ? NULL : opt->encoding;
     const char *used = NULL;
     if (is_legacy && !enc) {
+        /* ReadStat would otherwise decode legacy text as WINDOWS-1252, which
+         * never fails and turns GBK into mojibake silently. */
         c.check_utf8 = true;
-        rc = parse_once(&c, fmt, NULL);
+        rc = parse_once(&c, fmt, "UTF-8");
         used = "UTF-8";
-        if (rc == UPL_EENCODING && c.bad_utf8) {
+        if (rc == UPL_EENCODING) {
+            upl_error_clear(err);
             upl_log(UPL_LOG_INFO, "%s: legacy .dta text is not UTF-8; reading it as GB18030", path);
             sctx_reset(&c);
             c.check_utf8 = false;
