@@ -138,7 +138,8 @@ UPL_EXPORT double upl_dist_s80s20(const upl_dist *d);  /* share(0.8,1) / share(0
  * n+1 each; p[0] = L[0] = 0). Generalised Lorenz = L * mean. */
 UPL_EXPORT void upl_dist_lorenz(const upl_dist *d, double *p, double *L);
 /* Sen index: exact form S = H[I + (1-I) G_p q/(q+1)] (is_large_q false) or
- * the large-q form S = H[I + (1-I) G_p]; q = number of poor observations,
+ * the large-q form S = H[I + (1-I) G_p]; q = weighted number of poor (the
+ * count when unweighted, so frequency weights equal replicated rows),
  * I = (z - mu_p)/z, G_p = Gini among the poor. 0 when nobody is poor. */
 UPL_EXPORT double upl_dist_sen(const upl_dist *d, double z, bool is_large_q);
 /* Sen–Shorrocks–Thon = PG (1 + G(gaps)), gaps over the whole population. */

@@ -314,7 +314,9 @@ double upl_dist_sen(const upl_dist *d, double z, bool is_large_q) {
     double mu_p = d->cy[q - 1] / Vp;
     double I = (z - mu_p) / z;
     double Gp = d->cy[q - 1] != 0 ? dist_gini_prefix(d, q) : 0; /* all poor at 0: I = 1 */
-    double corr = is_large_q ? 1.0 : (double)q / (double)(q + 1);
+    /* q is the weighted number of poor (weights = people represented), so
+     * frequency weights equal replicated rows; unweighted it is the count */
+    double corr = is_large_q ? 1.0 : Vp / (Vp + 1);
     return H * (I + (1 - I) * Gp * corr);
 }
 
