@@ -1,0 +1,102 @@
+/* test_io_number.c — strict, exact number parsing (upl_parse_f64/i64).
+ * Exactness is checked against values whose binary form is known (DBL_MIN,
+ * DBL_MAX, the smallest subnormal, 2^53+1 rounding to even) and against a
+ * second method: glibc strtod on 200,000 seeded random decimal strings. */
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+#include "unit_util.h"
+
+static bool pf(const char *s, double *d) { return upl_parse_f64(s, strlen(s), d); }
+static bool pi(const char *s, int64_t *v) { return upl_parse_i64(s, strlen(s), v); }
+
+START_TEST(f64_exact_values) {
+    double d;
+    ck_assert(pf("0.1", &d) && d == 0.1);
+    ck_assert(pf("2.2250738585072014e-308", &d) && d == DBL_MIN);
+    ck_assert(pf("1.7976931348623157e308", &d) && d == DBL_MAX);
+    ck_assert(pf("4.9406564584124654e-324", &d) && d == 4.9406564584124654e-324 && d > 0);
+    ck_assert(pf("9007199254740993", &d) && d == 9007199254740992.0);       /* ties to even */
+    ck_assert(pf("9007199254740995", &d) && d == 9007199254740996.0);
+    ck_assert(pf("1e23", &d) && d == 1e23);                                 /* beyond the fast path */
+    ck_assert(pf("0.30000000000000004", &d) && d == 0.30000000000000004);
+    ck_assert(pf("123456789012345678901234567890", &d) && d == 1.2345678901234568e29);
+    ck_assert(pf("-0", &d) && d == 0.0 && signbit(d));
+    ck_assert(pf("+12.5", &d) && d == 12.5);
+    ck_assert(pf(".5", &d) && d == 0.5);
+    ck_assert(pf("5.", &d) && d == 5.0);
+    ck_assert(pf("1.10105E+17", &d) && d == 110105000000000000.0);          /* a number; IDs are checked elsewhere */
+    ck_assert(pf("0.000000000000000000000000000001", &d) && d == 1e-30);
+    ck_assert(pf("1e-400", &d) && d == 0.0);                                 /* underflow rounds to zero */
+    ck_assert(pf("3200.50", &d) && d == 3200.5);
+}
+END_TEST
+
+START_TEST(f64_strict_rejects) {
+    static const char *bad[] = {
+        "", "+", "-", ".", "e5", "1e", "1e+", "1.2.3", "--1", "0x10", "inf", "-inf", "nan", "NaN",
+        " 1", "1 ", "1 200", "12,000", "12,000.50", "\xC2\xA5" "1,200", "$5", "1.2\xE4\xB8\x87",
+        "\xEF\xBC\x91\xEF\xBC\x92", "5%", "1,5", "1e309", "-1e309", "1_000", "١٢"
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        double d = 42;
+        ck_assert_msg(!pf(bad[i], &d), "`%s` accepted as %g", bad[i], d);
+        ck_assert(d == 42);   /* output untouched on failure */
+    }
+    double d;
+    ck_assert(!upl_parse_f64("12", 1, &d) || d == 1.0);   /* length is respected */
+    ck_assert(upl_parse_f64("12x", 2, &d) && d == 12.0);
+}
+END_TEST
+
+START_TEST(i64_bounds) {
+    int64_t v;
+    ck_assert(pi("9223372036854775807", &v) && v == INT64_MAX);
+    ck_assert(!pi("9223372036854775808", &v));
+    ck_assert(pi("-9223372036854775808", &v) && v == INT64_MIN);
+    ck_assert(!pi("-9223372036854775809", &v));
+    ck_assert(pi("+5", &v) && v == 5);
+    ck_assert(pi("007", &v) && v == 7);
+    ck_assert(!pi("5.0", &v));
+    ck_assert(!pi("", &v));
+    ck_assert(!pi("-", &v));
+    ck_assert(!pi("1e3", &v));
+    ck_assert(!pi("1 000", &v));
+}
+END_TEST
+
+/* Second method: strtod (glibc rounds correctly) on random decimal text. */
+START_TEST(f64_matches_strtod) {
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    char buf[64];
+    for (int i = 0; i < 200000; i++) {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        int n_int = (int)(s % 12), n_frac = (int)((s >> 8) % 20), e = (int)((s >> 16) % 80) - 40;
+        size_t k = 0;
+        if ((s >> 24) & 1) buf[k++] = '-';
+        uint64_t r = s;
+        for (int j = 0; j < n_int; j++) { buf[k++] = (char)('0' + r % 10); r = r / 10 ^ (r << 7); }
+        if (n_int == 0) buf[k++] = '0';
+        if (n_frac) {
+            buf[k++] = '.';
+            for (int j = 0; j < n_frac; j++) { buf[k++] = (char)('0' + r % 10); r = r / 10 ^ (r * 31); }
+        }
+        if ((s >> 30) & 1) k += (size_t)snprintf(buf + k, sizeof buf - k, "e%d", e);
+        buf[k] = '\0';
+        double a, b = strtod(buf, NULL);
+        ck_assert_msg(upl_parse_f64(buf, k, &a), "rejected `%s`", buf);
+        ck_assert_msg(a == b || (a == 0 && b == 0), "`%s`: %.17g vs strtod %.17g", buf, a, b);
+    }
+}
+END_TEST
+
+Suite *suite_io_number(void) {
+    Suite *s = suite_create("io_number");
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, f64_exact_values);
+    tcase_add_test(tc, f64_strict_rejects);
+    tcase_add_test(tc, i64_bounds);
+    tcase_add_test(tc, f64_matches_strtod);
+    suite_add_tcase(s, tc);
+    return s;
+}
