@@ -248,7 +248,9 @@ typedef struct upl_revital_indicator {
     int baseline_year, target_year;    /* 0 = unknown */
     char *attribute;      /* e.g. binding/约束性, may be NULL */
     char *source;         /* may be NULL */
-    bool is_verified;     /* false where DOMAIN.md marks [from memory] */
+    bool is_verified;     /* false where DOMAIN.md marks [from memory] (`verified:`) */
+    bool is_baseline_verified, is_target_verified; /* `baseline_verified:`, `target_verified:`;
+                                                    * default to is_verified */
     uint64_t line, column_no; /* position in the YAML file */
 } upl_revital_indicator;
 

@@ -8,6 +8,9 @@
 /* Add a column and record its Chinese label as table metadata "zh:<name>". */
 int rv_add_col(upl_table *t, const char *name, upl_type type, const char *zh, upl_column **out,
                upl_error *err);
+/* Prefix the message already in err with a formatted context:
+ * "<context>: <old message>" (the old text is copied before it is freed). */
+int rv_error_wrap(upl_error *err, int code, const char *fmt, ...) UPL_PRINTF(3, 4);
 /* Push a double, or a missing value when v is NaN. */
 int rv_push_f64(upl_column *c, double v);
 int rv_push_text(upl_column *c, const char *s);

@@ -82,7 +82,7 @@ static int key_groups(run *r, const char *col, upl_groupby **out, const char *wh
     }
     const char *keys[1] = { col };
     rc = upl_groupby_build(r->panel, keys, 1, out, r->err);
-    if (rc) upl_error_set(r->err, rc, "%s column `%s`: %s", what, col, upl_error_message(r->err));
+    if (rc) rv_error_wrap(r->err, rc, "%s column `%s`", what, col);
     return rc;
 }
 
@@ -96,8 +96,8 @@ static int select_rows(run *r) {
     if (!r->cols) return R_ERR(UPL_ENOMEM, "out of memory");
     for (size_t j = 0; j < r->m; j++)
         if ((rc = upl_table_require(r->panel, r->sys->inds[j].column, UPL_MASK_NUMERIC, &r->cols[j], r->err))) {
-            upl_error_set(r->err, rc, "indicator `%s` (%s:%llu): %s", r->sys->inds[j].name, r->sys->path,
-                          (unsigned long long)r->sys->inds[j].line, upl_error_message(r->err));
+            rv_error_wrap(r->err, rc, "indicator `%s` (%s:%llu)", r->sys->inds[j].name, r->sys->path,
+                          (unsigned long long)r->sys->inds[j].line);
             return rc;
         }
     if (!o->unit_col) return R_ERR(UPL_EMISUSE, "the unit (area) column is not set");
@@ -132,7 +132,7 @@ static int select_rows(run *r) {
         }
         if (why) {
             if (o->missing == UPL_REVITAL_MISSING_DROP) { r->dropped++; continue; }
-            return upl_error_at(r->err, UPL_ERANGE, upl_table_meta(r->panel, "path"), i + 2, 0, field,
+            return upl_error_at(r->err, UPL_ERANGE, upl_table_meta(r->panel, "source"), i + 2, 0, field,
                                 "%s for unit `%s`%s%s (data row %zu); use --missing drop to leave such rows out",
                                 why, label_of(r->gu, u), r->gy ? ", year " : "", r->gy ? label_of(r->gy, y) : "", i + 1);
         }
@@ -152,7 +152,7 @@ static int select_rows(run *r) {
     for (size_t i = 0; i < k; i++) {
         size_t cell = (size_t)r->unit[i] * (size_t)r->n_years + (size_t)r->year[i];
         if (seen[cell] >= 0) {
-            rc = upl_error_at(r->err, UPL_ECONFLICT, upl_table_meta(r->panel, "path"), r->prow[i] + 2, 0, o->unit_col,
+            rc = upl_error_at(r->err, UPL_ECONFLICT, upl_table_meta(r->panel, "source"), r->prow[i] + 2, 0, o->unit_col,
                               "unit `%s`%s%s appears twice (data rows %lld and %zu)", label_of(r->gu, r->unit[i]),
                               r->gy ? " in year " : "", r->gy ? label_of(r->gy, r->year[i]) : "",
                               (long long)r->prow[seen[cell]] + 1, r->prow[i] + 1);
@@ -207,7 +207,7 @@ static int subjective_weights(run *r, int kind, double *w) {
         else if (!s->ahp) { upl_free(dw); return upl_error_at(r->err, UPL_EPROFILE, s->path, 0, 0, "ahp", "method `ahp` needs a top-level `ahp:` pairwise matrix over the %zu dimensions", r->nd); }
         else {
             rc = upl_revital_ahp(s->ahp, r->nd, dw, NULL, NULL, &r->dim_w_ahp_cr[r->nd], r->err);
-            if (rc) { upl_free(dw); upl_error_set(r->err, rc, "%s: dimensions' AHP matrix: %s", s->path, upl_error_message(r->err)); return rc; }
+            if (rc) { upl_free(dw); rv_error_wrap(r->err, rc, "%s: dimensions' AHP matrix", s->path); return rc; }
         }
         for (size_t d = 0; d < r->nd && !rc; d++) {
             size_t cnt = 0, first = 0;
@@ -218,7 +218,7 @@ static int subjective_weights(run *r, int kind, double *w) {
                 break;
             }
             rc = upl_revital_ahp(s->dims[d].ahp, cnt, &w[first], NULL, NULL, &r->dim_w_ahp_cr[d], r->err);
-            if (rc) { upl_error_set(r->err, rc, "%s: dimension `%s` AHP matrix: %s", s->path, s->dims[d].name, upl_error_message(r->err)); break; }
+            if (rc) { rv_error_wrap(r->err, rc, "%s: dimension `%s` AHP matrix", s->path, s->dims[d].name); break; }
             for (size_t j = first; j < first + cnt; j++) w[j] *= dw[d];
         }
         upl_free(dw);
@@ -242,8 +242,8 @@ static int objective_weights(run *r, int kind, size_t sc, const double *zsub, si
         rc = upl_revital_critic(zsub, ns, m, r->opt->critic_variant, w, &r->sd[sc * m], &r->conf[sc * m],
                                 &r->info[sc * m], &fb, r->err);
     if (rc) {
-        upl_error_set(r->err, rc, "%s%s: %s", r->opt->scope == UPL_REVITAL_PER_YEAR ? "year " : "",
-                      r->opt->scope == UPL_REVITAL_PER_YEAR ? scope_label(r, sc) : "pooled sample", upl_error_message(r->err));
+        rv_error_wrap(r->err, rc, "%s%s", r->opt->scope == UPL_REVITAL_PER_YEAR ? "year " : "",
+                      r->opt->scope == UPL_REVITAL_PER_YEAR ? scope_label(r, sc) : "pooled sample");
         return rc;
     }
     r->is_fallback[sc] |= fb;
@@ -302,7 +302,7 @@ static int normalise_and_weigh(run *r) {
             r->hi[sc * m + j] = hi;
             rc = upl_revital_normalise(&xsub[j], ns, m, &ind->dir, &zsub[j], m, &r->is_const[sc * m + j], r->err);
             if (rc) {
-                upl_error_set(r->err, rc, "indicator `%s`: %s", ind->name, upl_error_message(r->err));
+                rv_error_wrap(r->err, rc, "indicator `%s`", ind->name);
                 goto fail;
             }
             for (size_t k = 0; k < ns; k++) r->z[rows[k] * m + j] = zsub[k * m + j];
@@ -604,13 +604,14 @@ fail:
 
 static int unit_year_cols(run *r, upl_table *t, upl_column **cu, upl_column **cy) {
     int rc = rv_add_col(t, r->opt->unit_col, UPL_STR, "地区", cu, r->err);
-    if (!rc) rc = rv_add_col(t, r->opt->year_col ? r->opt->year_col : "year", UPL_STR, "年份", cy, r->err);
+    *cy = NULL; /* one cross-section: no year column */
+    if (!rc && r->gy) rc = rv_add_col(t, r->opt->year_col, UPL_STR, "年份", cy, r->err);
     return rc;
 }
 
 static int push_unit_year(run *r, size_t i, upl_column *cu, upl_column *cy) {
     int rc = rv_push_text(cu, label_of(r->gu, r->unit[i]));
-    if (!rc) rc = rv_push_text(cy, year_label(r, i));
+    if (!rc && cy) rc = rv_push_text(cy, year_label(r, i));
     return rc;
 }
 

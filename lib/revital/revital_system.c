@@ -174,7 +174,7 @@ static int parse_indicator(ctx *c, yaml_node_t *n, upl_revital_system *s, size_t
     d->is_verified = true;
     d->line = n->start_mark.line + 1;
     d->column_no = n->start_mark.column + 1;
-    bool has_dir = false;
+    bool has_dir = false, has_bv = false, has_tv = false;
     FOR_PAIRS(n, k, v, key) {
         if (rc) break;
         if (!strcmp(key, "name")) rc = get_str(c, v, key, &d->name);
@@ -198,10 +198,14 @@ static int parse_indicator(ctx *c, yaml_node_t *n, upl_revital_system *s, size_t
         else if (!strcmp(key, "attribute")) rc = get_str(c, v, key, &d->attribute);
         else if (!strcmp(key, "source")) rc = get_str(c, v, key, &d->source);
         else if (!strcmp(key, "verified")) rc = get_bool(c, v, key, &d->is_verified);
+        else if (!strcmp(key, "baseline_verified")) { rc = get_bool(c, v, key, &d->is_baseline_verified); has_bv = true; }
+        else if (!strcmp(key, "target_verified")) { rc = get_bool(c, v, key, &d->is_target_verified); has_tv = true; }
         else if (!strcmp(key, "note")) { /* free text for people */ }
         else rc = node_err(c, k, key, UPL_EPROFILE, "unknown indicator key `%s`", key);
     }
     if (rc) return rc;
+    if (!has_bv) d->is_baseline_verified = d->is_verified;
+    if (!has_tv) d->is_target_verified = d->is_verified;
     if (!d->name) return node_err(c, n, "name", UPL_EPROFILE, "indicator without a name");
     if (!has_dir) return node_err(c, n, "direction", UPL_EPROFILE, "indicator `%s` has no direction (benefit, cost, centre or interval)", d->name);
     if (d->dir.direction == UPL_REVITAL_CENTRE && isnan(d->dir.best))

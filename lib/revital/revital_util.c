@@ -2,6 +2,8 @@
  * bilingual column labels, competition ranking, the result container and
  * its JSON form (numbers in the shortest text that reads back exactly). */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "uplift/revital.h"
@@ -15,6 +17,25 @@ int rv_add_col(upl_table *t, const char *name, upl_type type, const char *zh, up
     rc = upl_table_set_meta(t, key, zh);
     upl_free(key);
     return rc ? upl_error_set(err, rc, "out of memory") : UPL_OK;
+}
+
+int rv_error_wrap(upl_error *err, int code, const char *fmt, ...) {
+    if (!err) return code;
+    char *old = upl_strdup(upl_error_message(err));
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *pre = len >= 0 ? upl_malloc((size_t)len + 1) : NULL;
+    if (pre) {
+        va_start(ap, fmt);
+        vsnprintf(pre, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+    }
+    upl_error_set(err, code, "%s: %s", pre ? pre : "", old ? old : upl_errstr(code));
+    upl_free(old);
+    upl_free(pre);
+    return code;
 }
 
 int rv_push_f64(upl_column *c, double v) {
