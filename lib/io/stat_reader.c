@@ -436,7 +436,7 @@ int upl__stat_read(const char *path, upl_format fmt, const upl_read_options *opt
             if (upl__reject_push(&rej, &e)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
         }
     }
-    qsort(c.labs, c.n_labs, sizeof *c.labs, cmp_lab);
+    if (c.n_labs > 1) qsort(c.labs, c.n_labs, sizeof *c.labs, cmp_lab);
     t = upl_table_new();
     if (!t) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     for (int i = 0; i < c.n_vars; i++)
