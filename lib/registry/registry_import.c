@@ -367,7 +367,7 @@ typedef struct ictx {
     int today;
     const upl_column *col[N_FIELDS];   /* text columns (original or converted), NULL = absent */
     upl_table *conv;                    /* converted non-text columns */
-    const upl_column *line_col;
+    const upl_column *line_col, *record_col;
     const upl_column *year_col;
     upl_arena *arena;                   /* per household */
     finding *finds; size_t n_finds, cap_finds;
@@ -383,6 +383,11 @@ typedef struct ictx {
     uint64_t n_out_of_scope_rows;
     upl_sbuf scope_areas;
 } ictx;
+
+static uint64_t row_record(const ictx *c, size_t row) {
+    if (c->record_col && upl_col_is_valid(c->record_col, row)) return (uint64_t)c->record_col->v.i64[row];
+    return (uint64_t)row + 1;
+}
 
 static uint64_t row_line(const ictx *c, size_t row) {
     if (c->line_col && upl_col_is_valid(c->line_col, row)) return (uint64_t)c->line_col->v.i64[row];
@@ -491,7 +496,7 @@ static int column_number(const ictx *c, int f) {
 static void write_finding_line(const ictx *c, FILE *f, const finding *fd, const char *code, const char *msg,
                                bool raw) {
     csv_field(f, c->source, strlen(c->source));
-    fprintf(f, ",%llu,%llu,%d,", (unsigned long long)row_line(c, fd->row), (unsigned long long)fd->row + 1,
+    fprintf(f, ",%llu,%llu,%d,", (unsigned long long)row_line(c, fd->row), (unsigned long long)row_record(c, fd->row),
             column_number(c, fd->field));
     if (fd->field >= 0) csv_field(f, fields[fd->field].name, strlen(fields[fd->field].name));
     fputc(',', f);
@@ -1322,6 +1327,8 @@ static int setup_columns(ictx *c) {
     }
     c->line_col = upl_table_find(c->t, "_line");
     if (c->line_col && c->line_col->type != UPL_I64) c->line_col = NULL;
+    c->record_col = upl_table_find(c->t, "_record");
+    if (c->record_col && c->record_col->type != UPL_I64) c->record_col = NULL;
     /* Required columns: a file-level error before any row is read. */
     upl_sbuf missing = {0};
     for (int f = 0; f < N_FIELDS; f++)
@@ -1529,6 +1536,127 @@ fail:
     return rc;
 }
 
+/* Physical line where each data record of a delimited file starts (the
+ * reader does not return line numbers). Mirrors the reader's tokeniser:
+ * a quote opens a quoted field only at the start of a field, "" inside
+ * quotes is a quote, CRLF / LF / lone CR end a line, blank lines are not
+ * records. Newline, quote and delimiter bytes never occur inside a UTF-8
+ * or GB18030 multi-byte character, so the raw bytes can be scanned. */
+static int record_start_lines(const char *path, char delim, uint64_t **out, size_t *n_out, upl_error *err) {
+    int rc = UPL_OK;
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    uint64_t *lines = NULL;
+    size_t n = 0, cap = 0, len = 0;
+    *out = NULL; *n_out = 0;
+    if (!f) return upl_error_at(err, UPL_EIO, path, 0, 0, NULL, "cannot open: %s", strerror(errno));
+    if (fseek(f, 0, SEEK_END) == 0) { long sz = ftell(f); if (sz > 0) cap = (size_t)sz; }
+    rewind(f);
+    buf = upl_malloc(cap + 1);
+    UPL_FAIL_IF(!buf, err, UPL_ENOMEM, "out of memory");
+    len = fread(buf, 1, cap, f);
+    const char *p = buf, *end = buf + len;
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+    uint64_t line = 1;
+    bool header = true;
+    size_t lcap = 0;
+    while (p < end) {
+        if (*p == '\n' || *p == '\r') {   /* blank line */
+            p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+            line++;
+            continue;
+        }
+        if (!header) {
+            if (n == lcap) {
+                lcap = lcap ? lcap * 2 : 1024;
+                uint64_t *q = upl_reallocarray(lines, lcap, sizeof *q);
+                UPL_FAIL_IF(!q, err, UPL_ENOMEM, "out of memory");
+                lines = q;
+            }
+            lines[n++] = line;
+        }
+        header = false;
+        bool at_start = true, in_quote = false;
+        while (p < end) {
+            char c = *p;
+            if (in_quote) {
+                if (c == '"') { if (p + 1 < end && p[1] == '"') p++; else in_quote = false; }
+                else if (c == '\n') line++;
+                else if (c == '\r' && !(p + 1 < end && p[1] == '\n')) line++;
+                p++;
+                continue;
+            }
+            if (c == '\n' || c == '\r') {
+                p += (c == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+                line++;
+                break;
+            }
+            if (c == '"' && at_start) in_quote = true;
+            at_start = c == delim;
+            p++;
+        }
+    }
+    *out = lines; *n_out = n;
+    lines = NULL;
+fail:
+    if (f) fclose(f);
+    upl_free(buf);
+    upl_free(lines);
+    return rc;
+}
+
+/* Record numbers (1-based) the reader rejected, from its rejects file. */
+static int rejected_records(const char *rejects, uint64_t n_records, uint8_t **out, upl_error *err) {
+    int rc;
+    upl_table *t = NULL;
+    upl_read_options ro;
+    static const upl_schema_field sch[] = { { "record", UPL_I64, true, false, false } };
+    *out = upl_calloc(n_records + 1, 1);
+    if (!*out) return upl_error_set(err, UPL_ENOMEM, "out of memory");
+    upl_read_options_init(&ro);
+    ro.format = UPL_FMT_CSV;
+    ro.delimiter = ',';
+    ro.schema = sch;
+    ro.n_schema = 1;
+    ro.rejects_path = "/dev/null";
+    UPL_TRY(upl_read_table(rejects, &ro, &t, NULL, err));
+    upl_column *c = upl_table_find(t, "record");
+    for (size_t i = 0; c && i < upl_table_n_rows(t); i++)
+        if (upl_col_is_valid(c, i) && c->v.i64[i] >= 1 && (uint64_t)c->v.i64[i] <= n_records) (*out)[c->v.i64[i]] = 1;
+    rc = UPL_OK;
+fail:
+    upl_table_free(t);
+    return rc;
+}
+
+/* Add an i64 "_line" column: physical start line of each loaded row. */
+static int add_line_column(upl_table *t, const char *path, const char *rejects, const upl_read_summary *rs,
+                           upl_error *err) {
+    int rc;
+    uint64_t *lines = NULL;
+    uint8_t *rej = NULL;
+    size_t n_lines = 0;
+    upl_column *col = NULL, *rcol = NULL;
+    UPL_TRY(record_start_lines(path, rs->delimiter ? rs->delimiter : ',', &lines, &n_lines, err));
+    if (rs->rows_rejected) UPL_TRY(rejected_records(rejects, n_lines, &rej, err));
+    size_t nr = upl_table_n_rows(t), k = 0;
+    UPL_TRY(upl_table_add_column(t, "_line", UPL_I64, &col, err));
+    UPL_TRY(upl_table_add_column(t, "_record", UPL_I64, &rcol, err));
+    for (size_t i = 0; i < nr; i++) {
+        while (k < n_lines && rej && rej[k + 1]) k++;
+        /* If the scan and the reader disagree, give up on lines rather than lie. */
+        int prc = k < n_lines ? upl_col_push_i64(col, (int64_t)lines[k]) : upl_col_push_null(col);
+        if (!prc) prc = k < n_lines ? upl_col_push_i64(rcol, (int64_t)k + 1) : upl_col_push_null(rcol);
+        UPL_FAIL_IF(prc, err, UPL_ENOMEM, "out of memory");
+        k++;
+    }
+    rc = UPL_OK;
+fail:
+    upl_free(lines);
+    upl_free(rej);
+    return rc;
+}
+
 /* Reader schema: every canonical field as text (IDs flagged), so codes and
  * long digit strings are never turned into numbers. */
 int upl_registry_import(upl_registry *r, const char *path, const upl_import_options *opt_in,
@@ -1572,6 +1700,7 @@ int upl_registry_import(upl_registry *r, const char *path, const upl_import_opti
     ro.rejects_path = rejects;
     memset(&rs, 0, sizeof rs);
     UPL_TRY(upl_read_table(path, &ro, &t, &rs, err));
+    if (rs.format == UPL_FMT_CSV && !upl_table_find(t, "_line")) UPL_TRY(add_line_column(t, path, rejects, &rs, err));
     if (opt_in->profile_path) {
         upl_profile_map_report rep;
         memset(&rep, 0, sizeof rep);

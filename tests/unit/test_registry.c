@@ -1,0 +1,537 @@
+/* test_registry.c — the registry: ID numbers (GB 11643 vectors from
+ * RELIABILITY.md §4.2), import of a county export with the bad-input
+ * catalogue items 3–9, 13, 14 and 19, idempotency, corrections with audit
+ * diffs, the audit chain against edits and deletions, accounts and scope,
+ * the key file. Every database test runs on SQLite and on PostgreSQL
+ * (UPL_TEST_PG_URI; skipped with a visible message when unset). */
+#include <sys/stat.h>
+#include <sqlite3.h>
+#include "test_registry_util.h"
+
+/* Exact match of a (not NUL-terminated) table string against a literal. */
+static bool is(const char *s, size_t n, const char *lit) { return n == strlen(lit) && !memcmp(s, lit, n); }
+
+/* ---- ID numbers ------------------------------------------------------------ */
+static int idc(const char *s, unsigned opt, upl_id_result *r) { return upl_id_check(s, strlen(s), opt, 20240101, r); }
+
+START_TEST(test_id_vectors) {
+    upl_id_result r;
+    /* RELIABILITY.md §4.2 table. */
+    ck_assert_int_eq(idc("11010519491231002X", 0, &r), UPL_ID_OK);
+    ck_assert_int_eq(r.sex, 2);                       /* sequence 002: even = female */
+    ck_assert_int_eq(r.birth_year, 1949);
+    ck_assert_int_eq(r.birth_month, 12);
+    ck_assert_int_eq(r.birth_day, 31);
+    ck_assert_int_eq(r.province, 11);
+    ck_assert_str_eq(r.masked, "110105********002X");
+    ck_assert_int_eq(idc("440524188001010014", 0, &r), UPL_ID_OK);
+    ck_assert_int_eq(r.sex, 1);
+    ck_assert_int_eq(idc("320106199001011238", 0, &r), UPL_ID_OK);
+    ck_assert_int_eq(r.sex, 1);                       /* sequence 123: odd = male */
+    ck_assert_int_eq(idc("110105194912310021", 0, &r), UPL_ID_BAD_CHECK);
+    ck_assert_int_eq(idc("440524188001010015", 0, &r), UPL_ID_BAD_CHECK);
+    ck_assert_int_eq(idc("11010519490229002X", 0, &r), UPL_ID_BAD_DATE);   /* 1949-02-29 */
+    ck_assert_int_eq(idc("990105194912310021", 0, &r), UPL_ID_BAD_PROVINCE);
+    ck_assert_int_eq(idc("11010519491231002", 0, &r), UPL_ID_BAD_LENGTH);  /* 17 digits */
+    ck_assert_int_eq(idc("1.10105E+17", 0, &r), UPL_ID_EXCEL_MANGLED);
+    /* Check characters by hand: S mod 11 = 2 -> X for the standard's example. */
+    ck_assert_int_eq(upl_id_check_char("11010519491231002"), 'X');
+    ck_assert_int_eq(upl_id_check_char("44052418800101001"), '4');
+    /* A leap day that exists (2000-02-29); a future birth date. */
+    char id[19];
+    reg_make_id("11010520000229001", id);
+    ck_assert_int_eq(idc(id, 0, &r), UPL_ID_OK);
+    reg_make_id("11010520300101001", id);
+    ck_assert_int_eq(idc(id, 0, &r), UPL_ID_BAD_DATE);
+}
+END_TEST
+
+START_TEST(test_id_normalise) {
+    upl_id_result r;
+    /* lower-case x, full-width digits, spaces, NBSP, U+3000, zero-width, apostrophe */
+    const char *forms[] = {
+        "11010519491231002x",
+        "\xEF\xBC\x91\xEF\xBC\x91\xEF\xBC\x90\xEF\xBC\x91\xEF\xBC\x90\xEF\xBC\x95"
+        "19491231002X",                                  /* １１０１０５ full-width */
+        " 110105 19491231 002X ",
+        "110105\xC2\xA0" "19491231002X",                 /* NBSP */
+        "\xE3\x80\x80" "11010519491231002X",             /* U+3000 */
+        "1101051949\xE2\x80\x8B" "1231002X",             /* zero-width space */
+        "'11010519491231002X",                           /* Excel text marker */
+        "11010519491231002\xEF\xBC\xB8",                 /* full-width X */
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        ck_assert_msg(idc(forms[i], 0, &r) == UPL_ID_OK, "form %zu: %s", i, upl_id_status_name(r.status));
+        ck_assert_str_eq(r.normalised, "11010519491231002X");
+        ck_assert_msg(r.flags & UPL_IDF_NORMALISED, "form %zu not flagged", i);
+    }
+    ck_assert_int_eq(idc("11010519491231002X", 0, &r), UPL_ID_OK);
+    ck_assert_uint_eq(r.flags, 0);
+    /* Anything else is an error, never a guess. */
+    ck_assert_int_eq(idc("11010519491231002Y", 0, &r), UPL_ID_BAD_CHAR);
+    ck_assert_int_eq(idc("110105-19491231-002X", 0, &r), UPL_ID_BAD_CHAR);
+    ck_assert_int_eq(idc("", 0, &r), UPL_ID_EMPTY);
+    ck_assert_int_eq(idc("   ", 0, &r), UPL_ID_EMPTY);
+}
+END_TEST
+
+START_TEST(test_id_excel_and_legacy) {
+    upl_id_result r;
+    /* Catalogue item 3: Excel forms. */
+    ck_assert_int_eq(idc("1.10105E+17", 0, &r), UPL_ID_EXCEL_MANGLED);
+    ck_assert_int_eq(idc("1.10105e+17", 0, &r), UPL_ID_EXCEL_MANGLED);
+    ck_assert_int_eq(idc("110105194912310000", 0, &r), UPL_ID_EXCEL_MANGLED); /* 15 significant digits kept */
+    ck_assert_int_eq(idc("110105194912310021.0", 0, &r), UPL_ID_EXCEL_MANGLED);
+    /* Catalogue item 6: 15-digit legacy, the standard's own conversion example. */
+    ck_assert_int_eq(idc("110105491231002", UPL_ID_ALLOW_15, &r), UPL_ID_OK);
+    ck_assert_str_eq(r.normalised, "11010519491231002X");
+    ck_assert(r.flags & UPL_IDF_CONVERTED_15);
+    ck_assert_int_eq(idc("110105491231002", 0, &r), UPL_ID_LEGACY_REFUSED);
+    /* Disability certificates: the ID plus category 1-7 and grade 1-4 (and B<n>). */
+    ck_assert_int_eq(idc("11010519491231002X42", 0, &r), UPL_ID_OK);
+    ck_assert(r.flags & UPL_IDF_DISABILITY);
+    ck_assert_str_eq(r.person, "11010519491231002X");
+    ck_assert_str_eq(r.masked, "110105**********2X42");
+    ck_assert_int_eq(idc("11010519491231002X42B1", 0, &r), UPL_ID_OK);
+    ck_assert_int_eq(idc("11010519491231002X82", 0, &r), UPL_ID_BAD_SUFFIX);
+    ck_assert_int_eq(idc("11010519491231002142", 0, &r), UPL_ID_BAD_CHECK);
+}
+END_TEST
+
+/* ---- import of the county fixture ------------------------------------------- */
+static char *copy_fixture(const char *name) {
+    char *src = unit_data_path(name);
+    size_t n;
+    char *data = unit_read_file(src, &n);
+    ck_assert_ptr_nonnull(data);
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    char *dst = unit_tmp_path(base);
+    ck_assert_int_eq(unit_write_file(dst, data, n), 0);
+    free(data);
+    free(src);
+    return dst;
+}
+
+static void import_ok(upl_registry *r, const char *path, upl_import_summary *s) {
+    upl_import_options o;
+    upl_import_options_init(&o);
+    o.today = 20240101;
+    upl_error err = {0};
+    int rc = upl_registry_import(r, path, &o, s, &err);
+    ck_assert_msg(rc == UPL_OK, "import %s: %s", path, upl_error_message(&err));
+    upl_error_clear(&err);
+}
+
+static char *grep_file(const char *path, const char *needle) {
+    size_t n;
+    char *data = unit_read_file(path, &n);
+    ck_assert_ptr_nonnull(data);
+    char *hit = strstr(data, needle);
+    char *line = NULL;
+    if (hit) {
+        char *b = hit, *e = hit;
+        while (b > data && b[-1] != '\n') b--;
+        while (*e && *e != '\n') e++;
+        line = strndup(b, (size_t)(e - b));
+    }
+    free(data);
+    return line;
+}
+
+START_TEST(test_import_fixture) {
+    int be = _i;
+    if (!reg_backend_available(be, "import_fixture")) return;
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(be, "fix", &uri, &key);
+    char *csv = copy_fixture("registry/county_2023.csv");
+    upl_import_summary s;
+    import_ok(r, csv, &s);
+    /* 18 data rows: H005 (Excel-mangled ID) is refused by the reader; H003
+     * (size 3, 2 rows), H004 (two heads), H006 (check character) and H011
+     * (birth date vs ID) are quarantined whole; H009's repeated identical
+     * row is folded; H001/H008 share a person (conflict). */
+    ck_assert_int_eq(s.wave, 2023);
+    ck_assert_uint_eq(s.rows_read, 18);
+    ck_assert_uint_eq(s.rows_accepted, 11);
+    ck_assert_uint_eq(s.rows_quarantined, 7);
+    ck_assert_uint_eq(s.households_accepted, 6);
+    ck_assert_uint_eq(s.households_quarantined, 4);
+    ck_assert_uint_eq(s.households_new, 6);
+    ck_assert_uint_eq(s.conflicts, 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_READ_REJECT], 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_SIZE_MISMATCH], 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_HEAD_COUNT], 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_ID_INVALID], 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_DATE_MISMATCH], 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_ID_NORMALISED], 2);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_ID_LEGACY_15], 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_DUP_IN_HOUSEHOLD], 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_SEX_MISMATCH], 1);
+    ck_assert_int_eq(reg_stat(r, "households"), 6);
+    ck_assert_int_eq(reg_stat(r, "members"), 10);     /* 11 accepted rows, one folded duplicate */
+    ck_assert_int_eq(reg_stat(r, "conflicts"), 1);
+    ck_assert_int_eq(reg_stat(r, "quarantined_rows"), 6); /* the reader's reject is in the rejects file only */
+    /* Rejects file: physical lines, fields, codes (item 3 from the reader, 5, 9). */
+    char *rej = NULL;
+    if (asprintf(&rej, "%s.rejects.csv", csv) < 0) ck_abort();
+    char *l = grep_file(rej, ",ID_EXCEL_MANGLED,");
+    ck_assert_ptr_nonnull(l);
+    ck_assert_msg(strstr(l, ",11,") != NULL, "mangled ID line: %s", l);
+    free(l);
+    l = grep_file(rej, ",SIZE_MISMATCH,");
+    ck_assert_ptr_nonnull(l);
+    ck_assert_msg(strstr(l, ",7,") && strstr(l, "household_size is 3 but the file has 2"), "%s", l);
+    free(l);
+    l = grep_file(rej, ",ID_INVALID,");
+    ck_assert_msg(l && strstr(l, ",12,") && strstr(l, "ID_BAD_CHECK"), "%s", l ? l : "(none)");
+    free(l);
+    l = grep_file(rej, ",DATE_MISMATCH,");
+    ck_assert_msg(l && strstr(l, ",19,") && strstr(l, "1992-02-02"), "%s", l ? l : "(none)");
+    free(l);
+    l = grep_file(rej, "H003 quarantined whole");
+    ck_assert_msg(l && strstr(l, ",8,"), "%s", l ? l : "(none)");
+    free(l);
+    l = grep_file(rej, ",HEAD_COUNT,");
+    ck_assert_ptr_nonnull(l);
+    free(l);
+    /* Conflict: the same person in H001 (110105001001) and H008 (110105002001),
+     * escalated to their common county 110105. */
+    upl_table *t = NULL;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_registry_conflicts(r, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 1);
+    size_t n;
+    const char *v = upl_col_str(upl_table_find(t, "household_a"), 0, &n);
+    ck_assert(is(v, n, "H001"));
+    v = upl_col_str(upl_table_find(t, "escalate_to"), 0, &n);
+    ck_assert_int_eq((int)n, 6);
+    ck_assert_int_eq(strncmp(v, "110105", 6), 0);
+    v = upl_col_str(upl_table_find(t, "kind"), 0, &n);
+    ck_assert(is(v, n, "same_person_two_areas"));
+    v = upl_col_str(upl_table_find(t, "id_masked"), 0, &n);
+    ck_assert(is(v, n, "110105********0019"));
+    upl_table_free(t);
+    /* Members read back masked; normalised and converted IDs stored normalised. */
+    ck_assert_int_eq(upl_registry_members(r, 2023, NULL, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 10);
+    upl_column *ids = upl_table_find(t, "id_masked");
+    bool saw_full_width = false, saw_legacy = false;
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        v = upl_col_str(ids, i, &n);
+        ck_assert_int_eq((int)n, 18);
+        ck_assert_int_eq(strncmp(v + 6, "********", 8), 0);
+        if (is(v, n, "110105********004X")) saw_full_width = true;
+        if (is(v, n, "110105********0662")) saw_legacy = true;
+    }
+    ck_assert(saw_full_width && saw_legacy);
+    upl_table_free(t);
+    /* Find by ID in any cosmetic form (blind index). */
+    ck_assert_int_eq(upl_registry_find_id(r, "110105 19500315 0019", &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 2);
+    upl_table_free(t);
+    ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
+    /* Idempotent: the same bytes again do nothing. */
+    upl_import_summary s2;
+    import_ok(r, csv, &s2);
+    ck_assert(s2.already_imported);
+    ck_assert_int_eq(s2.import_id, s.import_id);
+    ck_assert_int_eq(reg_stat(r, "imports"), 1);
+    upl_registry_close(r);
+    /* No ID number or phone in clear in the SQLite file. */
+    if (be == BACKEND_SQLITE) {
+        size_t len;
+        char *db = unit_read_file(uri, &len);
+        ck_assert_ptr_nonnull(db);
+        ck_assert_ptr_null(memmem(db, len, "110105195003150019", 18));
+        ck_assert_ptr_null(memmem(db, len, "11010519491231002X", 18));
+        ck_assert_ptr_null(memmem(db, len, "13800138000", 11));
+        free(db);
+    }
+    free(rej); free(csv); free(uri); free(key);
+}
+END_TEST
+
+/* A corrected file: H003 fixed, H001's income changed -> updated in place, audited with before/after. */
+START_TEST(test_import_correction) {
+    int be = _i;
+    if (!reg_backend_available(be, "import_correction")) return;
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(be, "corr", &uri, &key);
+    char *csv = copy_fixture("registry/county_2023.csv");
+    upl_import_summary s;
+    import_ok(r, csv, &s);
+    size_t n;
+    char *data = unit_read_file(csv, &n);
+    /* H003 declares 2 members; H001's income 8200.50 -> 9100 */
+    char *p = strstr(data, "H003,110105001001,朝阳村,赵一,,2023,3");
+    ck_assert_ptr_nonnull(p);
+    p[strlen("H003,110105001001,朝阳村,赵一,,2023,")] = '2';
+    p = strstr(p + 1, "H003,110105001001,朝阳村,赵一,,2023,3");
+    ck_assert_ptr_nonnull(p);
+    p[strlen("H003,110105001001,朝阳村,赵一,,2023,")] = '2';
+    for (p = strstr(data, "8200.50"); p; p = strstr(p, "8200.50")) memcpy(p, "9100.00", 7);
+    char *csv2 = unit_tmp_path("county_2023_fixed.csv");
+    ck_assert_int_eq(unit_write_file(csv2, data, n), 0);
+    free(data);
+    upl_import_summary s2;
+    import_ok(r, csv2, &s2);
+    ck_assert(!s2.already_imported);
+    ck_assert_uint_eq(s2.households_accepted, 7);
+    ck_assert_uint_eq(s2.households_new, 1);          /* H003 */
+    ck_assert_uint_eq(s2.households_updated, 6);
+    ck_assert_int_eq(reg_stat(r, "households"), 7);
+    ck_assert_int_eq(reg_stat(r, "members"), 12);
+    ck_assert_int_eq(reg_stat(r, "conflicts"), 1);     /* same pair, recorded once */
+    /* The audit has H001's change with the exact before/after in fen. */
+    upl_table *t = NULL;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_audit_list(r, 0, &t, &err), UPL_OK);
+    upl_column *act = upl_table_find(t, "action"), *obj = upl_table_find(t, "object"),
+               *bef = upl_table_find(t, "before"), *aft = upl_table_find(t, "after");
+    bool found = false;
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        const char *a = upl_col_str(act, i, &n);
+        if (!is(a, n, "household.update")) continue;
+        const char *o = upl_col_str(obj, i, &n);
+        if (!is(o, n, "household:H001:2023")) continue;
+        const char *b = upl_col_str(bef, i, &n);
+        ck_assert_msg(memmem(b, n, "\"income_net\":\"820050\"", 21) != NULL, "%.*s", (int)n, b);
+        const char *af = upl_col_str(aft, i, &n);
+        ck_assert_msg(memmem(af, n, "\"income_net\":\"910000\"", 21) != NULL, "%.*s", (int)n, af);
+        found = true;
+    }
+    ck_assert(found);
+    upl_table_free(t);
+    upl_audit_report rep;
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
+    ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
+    upl_registry_close(r);
+    free(csv); free(csv2); free(uri); free(key);
+}
+END_TEST
+
+/* Catalogue item 19: rows outside the clerk's township are refused and audited. */
+START_TEST(test_import_scope) {
+    int be = _i;
+    if (!reg_backend_available(be, "import_scope")) return;
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(be, "scope", &uri, &key);
+    upl_error err = {0};
+    ck_assert_int_eq(upl_account_add(r, "clerk1", "correct horse battery", UPL_ROLE_CLERK, "110105001", &err), UPL_OK);
+    ck_assert_int_eq(upl_account_add(r, "viewer1", "correct horse battery", UPL_ROLE_VIEWER, "110105001001", &err),
+                     UPL_OK);
+    /* Wrong password: generic failure, audited. */
+    ck_assert_int_eq(upl_registry_login(r, "clerk1", "wrong password", &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_registry_login(r, "nobody", "whatever123", &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_registry_login(r, "clerk1", "correct horse battery", &err), UPL_OK);
+    ck_assert_str_eq(upl_registry_actor_scope(r), "110105001");
+    /* A clerk cannot add accounts. */
+    ck_assert_int_eq(upl_account_add(r, "x", "password123", UPL_ROLE_VIEWER, "110105001", &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    char *csv = copy_fixture("registry/county_2023.csv");
+    upl_import_summary s;
+    import_ok(r, csv, &s);
+    /* H008 (110105002001) and H010 (110106001001) are outside 110105001. */
+    ck_assert_uint_eq(s.by_code[UPL_IMP_OUT_OF_SCOPE], 2);
+    ck_assert_uint_eq(s.households_accepted, 4);
+    ck_assert_uint_eq(s.conflicts, 0);
+    char *rej = NULL;
+    if (asprintf(&rej, "%s.rejects.csv", csv) < 0) ck_abort();
+    char *l = grep_file(rej, ",OUT_OF_SCOPE,");
+    ck_assert_msg(l && strstr(l, "110105002001"), "%s", l ? l : "(none)");
+    free(l);
+    /* The viewer of one village sees only it, and cannot import. */
+    ck_assert_int_eq(upl_registry_login(r, "viewer1", "correct horse battery", &err), UPL_OK);
+    upl_table *t = NULL;
+    ck_assert_int_eq(upl_registry_members(r, 2023, NULL, &t, &err), UPL_OK);
+    upl_column *areas = upl_table_find(t, "area_code");
+    ck_assert_uint_eq(upl_table_n_rows(t), 8);  /* H001 3, H002 2, H007 1, H009 2 */
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        size_t n;
+        const char *a = upl_col_str(areas, i, &n);
+        ck_assert_int_eq(strncmp(a, "110105001001", 12), 0);
+    }
+    upl_table_free(t);
+    ck_assert_int_eq(upl_registry_members(r, 2023, "110106", &t, &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    ck_assert_int_eq(reg_stat(r, "households"), 4);
+    upl_import_options o;
+    upl_import_options_init(&o);
+    ck_assert_int_eq(upl_registry_import(r, csv, &o, &s, &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    /* The local operator sees the attempt in the audit log. */
+    ck_assert_int_eq(upl_registry_act_local(r, "test", &err), UPL_OK);
+    ck_assert_int_eq(upl_audit_list(r, 0, &t, &err), UPL_OK);
+    upl_column *act = upl_table_find(t, "action");
+    int n_scope = 0, n_failed = 0;
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        size_t n;
+        const char *a = upl_col_str(act, i, &n);
+        if (is(a, n, "import.out_of_scope")) n_scope++;
+        if (is(a, n, "auth.login_failed")) n_failed++;
+    }
+    ck_assert_int_eq(n_scope, 1);
+    ck_assert_int_eq(n_failed, 2);
+    upl_table_free(t);
+    upl_registry_close(r);
+    free(rej); free(csv); free(uri); free(key);
+}
+END_TEST
+
+/* Audit chain: any edit, deletion of a middle row or of the tail is detected. */
+static void sqlite_exec(const char *path, const char *sql) {
+    sqlite3 *db;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+    sqlite3_close(db);
+}
+
+static void pg_exec_in(const char *uri, const char *sql) {
+    PGconn *c = PQconnectdb(uri);
+    ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+    PGresult *res = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+                  PQerrorMessage(c));
+    PQclear(res);
+    PQfinish(c);
+}
+
+static void tamper(int be, const char *uri, const char *sql_sqlite, const char *sql_pg) {
+    if (be == BACKEND_SQLITE) sqlite_exec(uri, sql_sqlite);
+    else pg_exec_in(uri, sql_pg);
+}
+
+START_TEST(test_audit_chain) {
+    int be = _i;
+    if (!reg_backend_available(be, "audit_chain")) return;
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(be, "audit", &uri, &key);
+    upl_error err = {0};
+    for (int i = 0; i < 6; i++) {
+        char obj[32];
+        snprintf(obj, sizeof obj, "test:%d", i);
+        ck_assert_int_eq(upl_audit_append(r, "test.event", obj, NULL, "{\"x\":1}", &err), UPL_OK);
+    }
+    upl_audit_report rep;
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
+    ck_assert_uint_eq(rep.n_rows, 6);
+    ck_assert_int_eq((int)strlen(rep.head_hash), 64);
+    /* The database itself refuses UPDATE/DELETE on the log. */
+    if (be == BACKEND_SQLITE) {
+        sqlite3 *db;
+        ck_assert_int_eq(sqlite3_open(uri, &db), SQLITE_OK);
+        ck_assert_int_ne(sqlite3_exec(db, "UPDATE audit_log SET actor = 'x' WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
+        ck_assert_int_ne(sqlite3_exec(db, "DELETE FROM audit_log WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    upl_registry_close(r);
+    /* Someone going around the triggers: edit row 3. */
+    tamper(be, uri, "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+                    " UPDATE audit_log SET after_json = '{\"x\":2}' WHERE seq = 3",
+           "DROP TRIGGER audit_log_append_only ON audit_log;"
+           " UPDATE audit_log SET after_json = '{\"x\":2}' WHERE seq = 3");
+    r = reg_reopen(uri, key);
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_ECORRUPT);
+    ck_assert_int_eq(rep.first_bad_seq, 3);
+    upl_error_clear(&err);
+    upl_registry_close(r);
+    /* Undo the edit: the chain is whole again. */
+    tamper(be, uri, "UPDATE audit_log SET after_json = '{\"x\":1}' WHERE seq = 3",
+           "UPDATE audit_log SET after_json = '{\"x\":1}' WHERE seq = 3");
+    r = reg_reopen(uri, key);
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
+    upl_registry_close(r);
+    /* Delete a middle row. */
+    tamper(be, uri, "CREATE TABLE saved AS SELECT * FROM audit_log WHERE seq = 4; DELETE FROM audit_log WHERE seq = 4",
+           "CREATE TABLE saved AS SELECT * FROM audit_log WHERE seq = 4; DELETE FROM audit_log WHERE seq = 4");
+    r = reg_reopen(uri, key);
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_ECORRUPT);
+    ck_assert_int_eq(rep.first_bad_seq, 4);
+    ck_assert_msg(strstr(upl_error_message(&err), "deleted") != NULL, "%s", upl_error_message(&err));
+    upl_error_clear(&err);
+    upl_registry_close(r);
+    tamper(be, uri, "INSERT INTO audit_log SELECT * FROM saved", "INSERT INTO audit_log SELECT * FROM saved");
+    /* Delete the tail. */
+    tamper(be, uri, "DELETE FROM audit_log WHERE seq = 6", "DELETE FROM audit_log WHERE seq = 6");
+    r = reg_reopen(uri, key);
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_ECORRUPT);
+    ck_assert_int_eq(rep.first_bad_seq, 6);
+    upl_error_clear(&err);
+    upl_registry_close(r);
+    free(uri); free(key);
+}
+END_TEST
+
+/* The key file: wrong key refused; loose permissions refused. */
+START_TEST(test_key_file) {
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(BACKEND_SQLITE, "key", &uri, &key);
+    upl_registry_close(r);
+    struct stat sb;
+    ck_assert_int_eq(stat(key, &sb), 0);
+    ck_assert_int_eq(sb.st_mode & 0777, 0600);
+    char *other = unit_tmp_path("other.key");
+    upl_registry_options o;
+    upl_registry_options_init(&o);
+    o.key_file = other;
+    o.create_key = true;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_registry_open(uri, &o, &r, &err), UPL_EAUTH);
+    ck_assert_ptr_null(r);
+    upl_error_clear(&err);
+    ck_assert_int_eq(chmod(key, 0644), 0);
+    o.key_file = key;
+    ck_assert_int_eq(upl_registry_open(uri, &o, &r, &err), UPL_EAUTH);
+    ck_assert_msg(strstr(upl_error_message(&err), "chmod 600") != NULL, "%s", upl_error_message(&err));
+    upl_error_clear(&err);
+    free(uri); free(key); free(other);
+}
+END_TEST
+
+/* Required columns missing: a file-level error before any row. */
+START_TEST(test_import_missing_columns) {
+    int be = _i;
+    if (!reg_backend_available(be, "import_missing_columns")) return;
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(be, "miss", &uri, &key);
+    char *csv = unit_tmp_path("missing.csv");
+    const char *text = "household_code,area_code,name,id_number\nH1,110105001001,张三,11010519491231002X\n";
+    ck_assert_int_eq(unit_write_file(csv, text, strlen(text)), 0);
+    upl_import_options o;
+    upl_import_options_init(&o);
+    o.wave = 2023;
+    upl_import_summary s;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_registry_import(r, csv, &o, &s, &err), UPL_ESCHEMA);
+    const char *m = upl_error_message(&err);
+    ck_assert_msg(strstr(m, "household_size") && strstr(m, "relation_to_head") && strstr(m, ":1:"), "%s", m);
+    upl_error_clear(&err);
+    ck_assert_int_eq(reg_stat(r, "households"), 0);
+    ck_assert_int_eq(reg_stat(r, "imports"), 0);
+    upl_registry_close(r);
+    free(csv); free(uri); free(key);
+}
+END_TEST
+
+Suite *suite_registry(void) {
+    Suite *s = suite_create("registry");
+    TCase *tc = tcase_create("idnum");
+    tcase_add_test(tc, test_id_vectors);
+    tcase_add_test(tc, test_id_normalise);
+    tcase_add_test(tc, test_id_excel_and_legacy);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("store");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_import_fixture, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_import_correction, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_import_scope, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_audit_chain, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_import_missing_columns, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_test(tc, test_key_file);
+    suite_add_tcase(s, tc);
+    return s;
+}
