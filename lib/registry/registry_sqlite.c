@@ -13,6 +13,7 @@
 typedef struct sq_db {
     upl_db base;
     sqlite3 *h;
+    sqlite3_stmt *rollback;   /* prepared at open: rolling back must not need memory */
 } sq_db;
 
 typedef struct sq_stmt {
@@ -45,6 +46,12 @@ static int sq_begin(upl_db *db, upl_error *err) { return sq_exec(db, "BEGIN IMME
 static int sq_commit(upl_db *db, upl_error *err) { return sq_exec(db, "COMMIT", err); }
 static void sq_rollback(upl_db *db) {
     sq_db *d = (sq_db *)db;
+    if (sqlite3_get_autocommit(d->h)) return;
+    if (d->rollback) {
+        sqlite3_step(d->rollback);
+        sqlite3_reset(d->rollback);
+    }
+    /* Still open (e.g. the step itself failed): try the slow way. */
     if (!sqlite3_get_autocommit(d->h)) sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -119,6 +126,7 @@ static void sq_finalize(upl_stmt *st) {
 static void sq_close(upl_db *db) {
     sq_db *d = (sq_db *)db;
     if (!d) return;
+    sqlite3_finalize(d->rollback);
     sqlite3_close_v2(d->h);
     upl_free(d);
 }
@@ -170,6 +178,8 @@ int upl_sqlite_open(const char *path, upl_db **out, upl_error *err) {
      * safe, only slower. */
     UPL_TRY(sq_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                               "PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF", err));
+    src = sqlite3_prepare_v3(d->h, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &d->rollback, NULL);
+    if (src != SQLITE_OK) { rc = sq_err(d, src, err, "prepare"); goto fail; }
     *out = &d->base;
     return UPL_OK;
 fail:
