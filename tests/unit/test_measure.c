@@ -16,6 +16,7 @@ static void run(const double *y, const double *w, size_t n, const char *const *n
                 const upl_measure_options *opt, double *out) {
     upl_measure_req req[32];
     upl_error err = {0};
+    memset(req, 0, sizeof req);
     for (size_t k = 0; k < n_names; k++) ck_assert_int_eq(upl_measure_parse(names[k], &req[k], &err), UPL_OK);
     upl_measure_input in = {.n = n, .y = y, .w = w};
     upl_measure_result *r = NULL;
