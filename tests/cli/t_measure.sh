@@ -1,0 +1,35 @@
+# uplift measure: the CLI contract (csv columns measure,<by...>,value,se,ci_low,ci_high,n,weight_sum),
+# published vectors end to end (Inequality.jl, AF 2011), survey-design SEs (values checked against
+# R survey in tests/unit/test_measure_design.c), policies and errors.
+D=tests/data/measure
+IJ="--income v --line 4 --measures gini,mld,theil,ge2,fgt0,fgt1,fgt2,watts --format csv"
+case_run "measure Inequality.jl unweighted" 0 "=measure_ij_unweighted.csv" "!" -- "$UPLIFT" measure $D/ij.csv $IJ
+case_run "measure Inequality.jl weighted" 0 "=measure_ij_weighted.csv" "!" -- "$UPLIFT" measure $D/ij.csv $IJ --weight w
+case_run "measure threads 1 = threads 2" 0 "=measure_ij_weighted.csv" "!" -- "$UPLIFT" measure $D/ij.csv $IJ --weight w --threads 1
+case_run "measure by group" 0 "=measure_ij_by.csv" "!" -- "$UPLIFT" measure $D/ij.csv --income v --weight w --line 4 --by grp --measures fgt0,gini,median,theil_decomp --format csv
+case_run "measure design SEs by domain" 0 "=measure_svy_by.csv" "!" -- "$UPLIFT" measure $D/svy.csv --income y --weight w --strata st --psu psu --line 8 --measures mean,fgt0,fgt1,fgt2 --by grp --format csv
+case_run "measure fpc (R: se 1.2898473923688447)" 0 "~^mean,8\.55657894736842[0-9]*,1\.28984739236884" "!" -- "$UPLIFT" measure $D/svy.csv --income y --weight w --strata st --psu psu --fpc N --measures mean --format csv
+case_run "measure lonely PSU fails by default" 1 "!" "~stratum 4 has only one PSU" -- "$UPLIFT" measure $D/svy.csv --income y --weight w --strata st2 --psu psu2 --measures mean --format csv
+case_run "measure lonely PSU adjust (R: 1.6384325573467917)" 0 "~^mean,8\.5565789473684[0-9]*,1\.638432557346" "!" -- "$UPLIFT" measure $D/svy.csv --income y --weight w --strata st2 --psu psu2 --lonely-psu adjust --measures mean --format csv
+case_run "measure PSUs not nested" 1 "!" "~not nested" -- "$UPLIFT" measure $D/svy.csv --income y --weight w --strata st --psu psu --psu-not-nested --measures mean
+case_run "measure AF 2011 k=2" 0 "=measure_af2011.csv" "!" -- "$UPLIFT" measure $D/af2011.csv --mpi "income<13,school<12,health<3,insurance<1" --k 2/4 --by region --format csv
+case_run "measure AF exact k 1/4 (union)" 0 "~^mpi\.M0,0\.4375," "!" -- "$UPLIFT" measure $D/af2011.csv --mpi "income<13=1/4,school<12=1/4,health<3=1/4,insurance<1=1/4" --k 1/4 --format csv
+case_run "measure policies and undefined" 0 "=measure_edge.csv" "=measure_edge.err" -- "$UPLIFT" measure $D/edge.csv --income income --weight wt --line 4 --measures mean,fgt0,fgt1,watts,mld,theil --format csv
+case_run "measure nonpositive drop" 0 "~^watts,0\.1438410362258904[0-9]*,,,,2,2" "!" -- "$UPLIFT" measure $D/edge.csv --income income --weight wt --line 4 --measures watts --nonpositive drop --format csv
+case_run "measure missing error names the row" 1 "!" "~row 5" -- "$UPLIFT" measure $D/edge.csv --income income --weight wt --line 4 --measures mean --missing error
+case_run "measure negative error" 1 "!" "~row 1: negative income" -- "$UPLIFT" measure $D/edge.csv --income income --line 4 --measures mean --negative error
+case_run "measure table is bilingual" 0 "~贫困发生率 \(fgt0\)" "!" -- "$UPLIFT" measure $D/ij.csv --income v --line 4 --measures fgt0
+case_run "measure table reports policies" 0 "~policy 取值规则: missing 缺失=drop" "!" -- "$UPLIFT" measure $D/ij.csv --income v --line 4 --measures fgt0
+case_run "measure json undefined reason" 0 "~\"undefined\":\"Watts is undefined" "!" -- "$UPLIFT" measure $D/edge.csv --income income --line 4 --measures watts --format json
+# incomes 12.5 13.1 15.2 20: the cumulative share is exactly 0.5 at 13.1: Eurostat averages
+# (13.1 + 15.2)/2 = 14.15 -> line 7.075; the step rule (laeken) takes 15.2 -> 7.6
+case_run "measure relative line eurostat" 0 "~^line,7\.07(5|49999)" "!" -- "$UPLIFT" measure $D/af2011.csv --income income --line-rel 0.5 --measures line --format csv
+case_run "measure relative line laeken" 0 "~^line,7\.6," "!" -- "$UPLIFT" measure $D/af2011.csv --income income --line-rel 0.5 --quantile laeken --measures line --format csv
+case_run "measure change" 0 "=measure_change.csv" "!" -- "$UPLIFT" measure --change $D/ij.csv $D/wave2.csv --income v --weight w --line 4 --measures fgt0,fgt1 --by grp --format csv
+case_run "measure missing column" 1 "!" "~income.*nosuch|nosuch" -- "$UPLIFT" measure $D/ij.csv --income nosuch --line 4
+case_run "measure line needed" 2 "!" "~needs a poverty line" -- "$UPLIFT" measure $D/ij.csv --income v --measures fgt0
+case_run "measure unknown measure" 2 "!" "~unknown measure .ginni." -- "$UPLIFT" measure $D/ij.csv --income v --measures ginni
+case_run "measure bad format" 2 "!" "~--format" -- "$UPLIFT" measure $D/ij.csv --income v --format xml
+case_run "measure no income" 2 "!" "~--income" -- "$UPLIFT" measure $D/ij.csv --line 4
+case_run "measure decomposition needs --by" 2 "!" "~needs --by" -- "$UPLIFT" measure $D/ij.csv --income v --measures theil_decomp
+case_run "measure missing file" 1 "!" "~no_such_file" -- "$UPLIFT" measure $D/no_such_file.csv --income v --line 4
