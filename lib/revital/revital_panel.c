@@ -349,7 +349,7 @@ static int compute_scores(run *r) {
     r->dimidx = upl_malloc(n * nd * sizeof *r->dimidx);
     r->rank = upl_calloc(n, sizeof *r->rank);
     rows = upl_malloc(n * sizeof *rows);
-    if (!r->score || !r->dimidx || !r->rank || !rows) return R_ERR(UPL_ENOMEM, "out of memory");
+    if (!r->score || !r->dimidx || !r->rank || !rows) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
     for (size_t i = 0; i < n; i++) {
         const double *w = &r->w[(size_t)r->scope_of[i] * m];
         upl_ksum s = {0, 0};
@@ -622,7 +622,9 @@ static int scores_table(run *r) {
     cd = upl_calloc(r->nd, sizeof *cd);
     if (!t || !cd) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
     if ((rc = unit_year_cols(r, t, &cu, &cy))) goto fail;
-    if (r->gr && (rc = rv_add_col(t, r->opt->region_col, UPL_STR, "区域", &cg, r->err))) goto fail;
+    if (r->gr && strcmp(r->opt->region_col, r->opt->unit_col) && (!r->opt->year_col || strcmp(r->opt->region_col, r->opt->year_col)) &&
+        (rc = rv_add_col(t, r->opt->region_col, UPL_STR, "区域", &cg, r->err)))
+        goto fail;
     if ((rc = rv_add_col(t, "score", UPL_F64, "综合得分", &cs, r->err)) || (rc = rv_add_col(t, "rank", UPL_I64, "排名", &cr, r->err)))
         goto fail;
     for (size_t d = 0; d < r->nd; d++) {
@@ -754,8 +756,10 @@ static int obstacle_tables(run *r) {
     }
     rc = add_result(r, "obstacle_indicator", t);
     t = NULL;
-    if (!rc) rc = add_result(r, "obstacle_dimension", t2);
-    t2 = NULL;
+    if (!rc) {
+        rc = add_result(r, "obstacle_dimension", t2);
+        t2 = NULL;
+    }
 fail:
     upl_table_free(t);
     upl_table_free(t2);

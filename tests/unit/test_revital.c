@@ -129,7 +129,7 @@ static upl_table *river_table(void) {
     ck_assert_int_eq(upl_table_add_column(t, "id", UPL_STR, &id, &err), UPL_OK);
     for (int j = 0; j < 4; j++) ck_assert_int_eq(upl_table_add_column(t, names[j], UPL_F64, &c[j], &err), UPL_OK);
     for (int i = 0; i < 20; i++) {
-        char b[8];
+        char b[16];
         snprintf(b, sizeof b, "%02d", i + 1);
         ck_assert_int_eq(upl_col_push_str(id, b, strlen(b)), UPL_OK);
         for (int j = 0; j < 4; j++) ck_assert_int_eq(upl_col_push_f64(c[j], RIV[i][j]), UPL_OK);
