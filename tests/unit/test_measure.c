@@ -480,6 +480,116 @@ START_TEST(test_accumulator_merge) {
 }
 END_TEST
 
+/* Every allocation failure is reported as UPL_ENOMEM and leaks nothing
+ * (run under ASan); once allocations succeed the result is the same. */
+START_TEST(test_alloc_failures) {
+    static const char *const names[] = {"mean", "median", "fgt1", "gini", "theil", "atkinson2", "sst", "watts"};
+    upl_measure_req req[8];
+    upl_error err = {0};
+    for (int k = 0; k < 8; k++) ck_assert_int_eq(upl_measure_parse(names[k], &req[k], &err), UPL_OK);
+    static const int32_t g[] = {0, 1, 0, 1, 0, 1, 0, 1, 0};
+    upl_measure_input in = {.n = 9, .y = IJ_V, .w = IJ_W, .group = g, .n_groups = 2};
+    upl_measure_options o = abs_line(4);
+    o.line = UPL_LINE_RELATIVE;
+    o.rel_share = 0.6;
+    upl_measure_result *ref = NULL, *r = NULL;
+    ck_assert_int_eq(upl_measure_compute(&in, req, 8, &o, &ref, &err), UPL_OK);
+    int n_fail = 0;
+    for (long k = 1; k < 200; k++) {
+        upl_alloc_fail_after(k, false);
+        int rc = upl_measure_compute(&in, req, 8, &o, &r, &err);
+        bool failed = upl_alloc_failed();
+        upl_alloc_fail_after(0, false);
+        if (rc == UPL_OK) {
+            ck_assert(!failed);
+            for (size_t m = 0; m < 16; m++) ck_assert(r->stats[m].value == ref->stats[m].value);
+            upl_measure_result_free(r);
+            break;
+        }
+        ck_assert_int_eq(rc, UPL_ENOMEM);
+        ck_assert_ptr_null(r);
+        upl_error_clear(&err);
+        n_fail++;
+    }
+    ck_assert(n_fail > 5);
+    upl_measure_result_free(ref);
+    /* the same for Alkire-Foster with a design and for the design SEs */
+    static const double x1[] = {1, 0, 1, 1, 0, 0}, x2[] = {0, 0, 1, 1, 1, 0};
+    static const int64_t st[] = {1, 1, 1, 2, 2, 2};
+    const double *x[2] = {x1, x2};
+    upl_af_indicator ind[2] = {{.name = "a", .weight = {1, 2}, .is_deprivation = true},
+                               {.name = "b", .weight = {1, 2}, .is_deprivation = true}};
+    upl_af_spec spec = {.d = 2, .ind = ind, .k = {1, 2}};
+    static const int32_t ag[] = {0, 0, 1, 1, 0, 1};
+    upl_af_input ai = {.n = 6, .x = x, .group = ag, .n_groups = 2};
+    upl_design d = {.strata = st};
+    upl_af_result *ar = NULL;
+    for (long k = 1; k < 300; k++) {
+        upl_alloc_fail_after(k, false);
+        int rc = upl_af_compute(&spec, &ai, UPL_POLICY_ERROR, &d, &ar, &err);
+        upl_alloc_fail_after(0, false);
+        if (rc == UPL_OK) {
+            ck_assert_near(ar->all.H, 4.0 / 6, 1e-15);
+            upl_af_result_free(ar);
+            break;
+        }
+        ck_assert_int_eq(rc, UPL_ENOMEM);
+        upl_error_clear(&err);
+    }
+}
+END_TEST
+
+/* Table-level wrapper: columns -> arrays, missing cells -> NaN, --by groups. */
+START_TEST(test_table_wrapper) {
+    upl_table *t = upl_table_new();
+    upl_column *inc = NULL, *wt = NULL, *reg = NULL;
+    upl_error err = {0};
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(upl_table_add_column(t, "income", UPL_F64, &inc, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "wt", UPL_I64, &wt, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "region", UPL_CAT, &reg, &err), UPL_OK);
+    static const double y[] = {1, 2, 3, 4, 5};
+    static const char *const r[] = {"east", "west", "east", "west", "east"};
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(i == 3 ? upl_col_push_null(inc) : upl_col_push_f64(inc, y[i]), UPL_OK);
+        ck_assert_int_eq(upl_col_push_i64(wt, i + 1), UPL_OK);
+        ck_assert_int_eq(upl_col_push_cat(reg, r[i], strlen(r[i])), UPL_OK);
+    }
+    const char *by[] = {"region"};
+    upl_measure_input in;
+    double *yb = NULL, *wb = NULL;
+    upl_groupby *gb = NULL;
+    ck_assert_int_eq(upl_measure_table_input(t, "income", "wt", by, 1, &in, &yb, &wb, &gb, &err), UPL_OK);
+    ck_assert(isnan(in.y[3]));
+    ck_assert_int_eq(in.n_groups, 2);
+    upl_measure_req req;
+    ck_assert_int_eq(upl_measure_parse("mean", &req, &err), UPL_OK);
+    upl_measure_result *res = NULL;
+    upl_measure_options o = abs_line(3);
+    ck_assert_int_eq(upl_measure_compute(&in, &req, 1, &o, &res, &err), UPL_OK);
+    /* east: (1*1 + 3*3 + 5*5)/(1+3+5) = 35/9; west: 2 (row 4 missing) */
+    ck_assert_str_eq(gb->labels[0][0], "east");
+    ck_assert_near(res->stats[0].value, 35.0 / 9, TOL);
+    ck_assert_near(res->stats[1].value, 2, TOL);
+    ck_assert_int_eq(res->n_missing, 1);
+    upl_measure_result_free(res);
+    upl_free(yb);
+    upl_free(wb);
+    upl_groupby_free(gb);
+    ck_assert_int_eq(upl_measure_table_input(t, "nosuch", NULL, NULL, 0, &in, &yb, &wb, &gb, &err), UPL_ESCHEMA);
+    ck_assert_ptr_nonnull(strstr(upl_error_message(&err), "nosuch"));
+    upl_error_clear(&err);
+    int64_t *sb = NULL, *pb = NULL;
+    double *fb = NULL;
+    ck_assert_int_eq(upl_measure_table_design(t, "region", "wt", NULL, &sb, &pb, &fb, &err), UPL_OK);
+    ck_assert(sb[0] == sb[2] && sb[0] != sb[1]);
+    ck_assert_int_eq(pb[4], 5);
+    upl_free(sb);
+    upl_free(pb);
+    upl_table_free(t);
+}
+END_TEST
+
 Suite *suite_measure(void) {
     Suite *s = suite_create("measure");
     TCase *tc = tcase_create("monetary_inequality");
@@ -499,6 +609,8 @@ Suite *suite_measure(void) {
     tcase_add_test(tc, test_edge_negative_and_zero_incomes);
     tcase_add_test(tc, test_edge_missing);
     tcase_add_test(tc, test_accumulator_merge);
+    tcase_add_test(tc, test_alloc_failures);
+    tcase_add_test(tc, test_table_wrapper);
     suite_add_tcase(s, tc);
     return s;
 }
