@@ -42,6 +42,11 @@ UPL_EXPORT int upl_profile_load(const char *path, upl_profile **out, upl_error *
 UPL_EXPORT int upl_profile_load_mem(const char *text, size_t len, const char *name,
                                     upl_profile **out, upl_error *err) UPL_MUST_CHECK;
 UPL_EXPORT void upl_profile_free(upl_profile *p); /* NULL is a no-op */
+/* Load by file path, or by the name of a shipped profile
+ * ("china-2014-targeted"), searched as <dir>/<name>.yaml in: $UPLIFT_PROFILES,
+ * ./profiles, and profiles/ next to or above the running executable.
+ * UPL_ENOTFOUND lists where it looked. */
+UPL_EXPORT int upl_profile_load_named(const char *name, upl_profile **out, upl_error *err) UPL_MUST_CHECK;
 
 /* Metadata (borrowed strings, valid while the profile lives; never NULL
  * except title_zh/area which may be ""). */
@@ -191,6 +196,9 @@ typedef struct upl_profile_indicator {
     bool is_verified;
 } upl_profile_indicator;
 UPL_EXPORT size_t upl_profile_n_indicators(const upl_profile *p);
+/* Canonical fields an indicator's rule reads (for evidence), in order of
+ * first use; borrowed. Built-ins (line, income_pc...) are listed too. */
+UPL_EXPORT size_t upl_profile_indicator_refs(const upl_profile *p, size_t i, const char *const **names);
 UPL_EXPORT const upl_profile_indicator *upl_profile_indicator_at(const upl_profile *p, size_t i);
 UPL_EXPORT upl_frac upl_profile_k(const upl_profile *p);
 

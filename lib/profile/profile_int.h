@@ -69,7 +69,7 @@ typedef struct prule {           /* a named expression from the profile */
 typedef struct pindicator {
     upl_profile_indicator pub;
     upl_expr *expr;
-    char *evidence;              /* unused placeholder for future show: */
+    const char **refs; size_t n_refs;  /* names read by the rule */
 } pindicator;
 
 typedef struct pcause {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "profile_int.h"
 #include "uplift/io.h"
 
@@ -466,6 +467,22 @@ static int load_identification(ld *L, const ynode *m) {
     return UPL_OK;
 }
 
+static int collect_refs(ld *L, const ex_node *n, pindicator *ind) {
+    if (n->kind == EX_IDENT) {
+        for (size_t i = 0; i < ind->n_refs; i++) if (!strcmp(ind->refs[i], n->str)) return UPL_OK;
+        const char **nr = upl_reallocarray(ind->refs, ind->n_refs + 1, sizeof *nr);
+        if (!nr) return oom(L);
+        ind->refs = nr;
+        if (!(nr[ind->n_refs] = prof_strdup(L->p, n->str))) return oom(L);
+        ind->n_refs++;
+    }
+    for (size_t i = 0; i < n->n_kids; i++) {
+        int rc = collect_refs(L, n->kids[i], ind);
+        if (rc) return rc;
+    }
+    return UPL_OK;
+}
+
 static int load_indicators(ld *L, const ynode *m) {
     upl_profile *p = L->p;
     if (m->kind != Y_SEQ) return bad(L, m, "indicators: must be a list");
@@ -503,6 +520,7 @@ static int load_indicators(ld *L, const ynode *m) {
         if ((rc = parse_expr_node(L, r, what, &ind->expr))) return rc;
         ind->pub.expr = prof_strdup(p, r->text);
         if (!ind->pub.expr) return oom(L);
+        if ((rc = collect_refs(L, ind->expr->root, ind))) return rc;
         const ynode *om = ymap_get(e, "on_missing");
         ind->pub.on_missing = UPL_MISSING_UNKNOWN;
         if (om) {
@@ -719,7 +737,7 @@ void upl_profile_free(upl_profile *p) {
     if (!p) return;
     upl_expr_free(p->income_expr);
     upl_expr_free(p->poor_expr);
-    for (size_t i = 0; i < p->n_indicators; i++) upl_expr_free(p->indicators[i].expr);
+    for (size_t i = 0; i < p->n_indicators; i++) { upl_expr_free(p->indicators[i].expr); upl_free(p->indicators[i].refs); }
     for (size_t i = 0; i < p->n_causes; i++) upl_expr_free(p->causes[i].expr);
     free_rules(p->categories, p->n_categories);
     free_rules(p->exit_rules, p->n_exit_rules);
@@ -856,6 +874,11 @@ const upl_profile_indicator *upl_profile_indicator_at(const upl_profile *p, size
     return i < p->n_indicators ? &p->indicators[i].pub : NULL;
 }
 upl_frac upl_profile_k(const upl_profile *p) { return p->k; }
+size_t upl_profile_indicator_refs(const upl_profile *p, size_t i, const char *const **names) {
+    if (i >= p->n_indicators) { if (names) *names = NULL; return 0; }
+    if (names) *names = p->indicators[i].refs;
+    return p->indicators[i].n_refs;
+}
 size_t upl_profile_n_causes(const upl_profile *p) { return p->n_causes; }
 const upl_profile_cause *upl_profile_cause_at(const upl_profile *p, size_t i) {
     return i < p->n_causes ? &p->causes[i].pub : NULL;
@@ -959,4 +982,62 @@ int upl_profile_threshold(const upl_profile *p, const char *section, const char 
     if (!best) return UPL_ENOTFOUND;
     *out = best->value;
     return UPL_OK;
+}
+
+static bool file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    fclose(f);
+    return true;
+}
+
+int upl_profile_load_named(const char *name, upl_profile **out, upl_error *err) {
+    *out = NULL;
+    if (!name || !*name) return upl_error_set(err, UPL_EMISUSE, "no profile named");
+    size_t nl = strlen(name);
+    bool is_path = strchr(name, '/') || (nl > 5 && (!strcmp(name + nl - 5, ".yaml") || !strcmp(name + nl - 4, ".yml")));
+    if (is_path || file_exists(name)) return upl_profile_load(name, out, err);
+    /* search directories for <name>.yaml */
+    char exe[4096];
+    ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *dirs[6] = {0};
+    size_t nd = 0;
+    const char *env = getenv("UPLIFT_PROFILES");
+    if (env && *env) dirs[nd++] = upl_strdup(env);
+    dirs[nd++] = upl_strdup("profiles");
+    if (el > 0) {
+        exe[el] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            dirs[nd++] = upl_asprintf("%s/profiles", exe);
+            dirs[nd++] = upl_asprintf("%s/../profiles", exe);
+            dirs[nd++] = upl_asprintf("%s/../../profiles", exe);
+            dirs[nd++] = upl_asprintf("%s/../share/uplift/profiles", exe);
+        }
+    }
+    int rc = UPL_ENOTFOUND;
+    char *tried = NULL;
+    for (size_t i = 0; i < nd; i++) {
+        if (!dirs[i]) { rc = UPL_ENOMEM; break; }
+        char *path = upl_asprintf("%s/%s.yaml", dirs[i], name);
+        if (!path) { rc = UPL_ENOMEM; break; }
+        if (file_exists(path)) {
+            rc = upl_profile_load(path, out, err);
+            upl_free(path);
+            break;
+        }
+        char *nt = upl_asprintf("%s%s%s", tried ? tried : "", tried ? ", " : "", dirs[i]);
+        upl_free(tried);
+        tried = nt;
+        upl_free(path);
+    }
+    if (rc == UPL_ENOTFOUND)
+        upl_error_set(err, UPL_ENOTFOUND, "no profile `%s`: not a file, and no %s.yaml in %s", name, name,
+                      tried ? tried : "the search path");
+    else if (rc == UPL_ENOMEM && !*out)
+        upl_error_set(err, UPL_ENOMEM, "out of memory");
+    upl_free(tried);
+    for (size_t i = 0; i < nd; i++) upl_free(dirs[i]);
+    return rc;
 }
