@@ -60,6 +60,8 @@ typedef struct rec {
     const char *next;           /* start of the next record */
     bool is_blank;
     bool is_unterminated;
+    const char *blk;            /* scanner: cached 64-byte block and its mask */
+    uint64_t mask;
 } rec;
 
 typedef struct tok {
@@ -81,22 +83,50 @@ static void tok_init(tok *t, char delim, size_t max_field) {
 
 static inline bool is_ctl(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f; }
 
-static inline const char *scan_special(const tok *t, const char *p, const char *end) {
 #ifdef __SSE2__
-    const __m128i vd = _mm_set1_epi8(t->delim), vq = _mm_set1_epi8('"');
-    const __m128i v1f = _mm_set1_epi8(0x1f), v7f = _mm_set1_epi8(0x7f);
-    while (end - p >= 16) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vq));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(x, v1f), x));
-        m = _mm_or_si128(m, _mm_cmpeq_epi8(x, v7f));
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
-        if (mask) return p + __builtin_ctz(mask);
-        p += 16;
-    }
+static inline uint64_t mask16(__m128i x, __m128i vd) {
+    const __m128i vq = _mm_set1_epi8('"'), v1f = _mm_set1_epi8(0x1f), v7f = _mm_set1_epi8(0x7f);
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vq));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(x, v1f), x));
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(x, v7f));
+    return (uint64_t)(unsigned)_mm_movemask_epi8(m);
+}
+/* Bit i set = byte b[i] may end an unquoted field. Reads 64 bytes: the
+ * buffers carry UPL_IO_PAD zero bytes after the end. */
+static inline uint64_t mask64(const tok *t, const char *b) {
+    const __m128i vd = _mm_set1_epi8(t->delim);
+    return mask16(_mm_loadu_si128((const __m128i *)(const void *)b), vd) |
+           mask16(_mm_loadu_si128((const __m128i *)(const void *)(b + 16)), vd) << 16 |
+           mask16(_mm_loadu_si128((const __m128i *)(const void *)(b + 32)), vd) << 32 |
+           mask16(_mm_loadu_si128((const __m128i *)(const void *)(b + 48)), vd) << 48;
+}
 #endif
+
+/* Next byte at or after p that may end an unquoted field. The 64-byte block
+ * mask is cached in r (positions only move forward within a pass), so a
+ * field costs a shift and a count of trailing zeros. */
+static inline const char *scan_special(const tok *t, rec *r, const char *p, const char *end) {
+#ifdef __SSE2__
+    for (;;) {
+        if (p >= end) return end;
+        size_t off;
+        if (!r->blk || p < r->blk || (off = (size_t)(p - r->blk)) >= 64) {
+            r->blk = p;
+            r->mask = mask64(t, p);
+            off = 0;
+        }
+        uint64_t m = r->mask >> off;
+        if (m) {
+            const char *q = p + __builtin_ctzll(m);
+            return q < end ? q : end;
+        }
+        p = r->blk + 64;
+    }
+#else
+    (void)r;
     while (p < end && !t->special[(unsigned char)*p]) p++;
     return p;
+#endif
 }
 
 static inline void set_code(rec *r, int code, size_t col) {
@@ -106,11 +136,11 @@ static inline void set_code(rec *r, int code, size_t col) {
 /* Scan an unquoted run from p to the next delimiter / line break / end,
  * flagging quotes and control bytes met on the way. */
 static inline const char *scan_unquoted(const tok *t, const char *p, const char *end, rec *r, size_t col) {
-    p = scan_special(t, p, end);
+    p = scan_special(t, r, p, end);
     while (p < end && *p != t->delim && *p != '\n' && *p != '\r') {
         if (*p == '"') set_code(r, UPL_REJ_STRAY_QUOTE, col);
         else if (is_ctl((unsigned char)*p)) set_code(r, UPL_REJ_CONTROL_CHAR, col);
-        p = scan_special(t, p + 1, end);
+        p = scan_special(t, r, p + 1, end);
     }
     return p;
 }
@@ -221,7 +251,28 @@ static uint64_t hash_bytes(const char *s, size_t n) {
     return h;
 }
 
-typedef struct dentry { uint64_t h; const char *s; uint32_t len; } dentry;
+/* Labels up to 16 bytes are keyed and compared by their bytes packed in two
+ * words (no memcmp call); longer ones by hash and memcmp. Loading the words
+ * may read up to 8 bytes past a short label: every label passed here lies
+ * in the padded file buffer or the padded scratch buffer. */
+typedef struct lkey { uint64_t w0, w1, h; uint32_t len; } lkey;
+
+static inline uint64_t load8(const char *p) { uint64_t w; memcpy(&w, p, 8); return w; }
+
+static inline void make_key(const char *s, size_t n, lkey *k) {
+    k->len = (uint32_t)n;
+    if (n <= 16) {
+        if (n >= 8) { k->w0 = load8(s); k->w1 = load8(s + n - 8); }
+        else { k->w0 = n ? load8(s) & (~0ull >> (64 - 8 * n)) : 0; k->w1 = 0; }
+        uint64_t h = (k->w0 ^ (k->w1 * 0x9E3779B97F4A7C15ull) ^ n) * 0xff51afd7ed558ccdull;
+        k->h = h ^ (h >> 32);
+    } else {
+        k->w0 = k->w1 = 0;
+        k->h = hash_bytes(s, n);
+    }
+}
+
+typedef struct dentry { lkey k; const char *s; } dentry;
 typedef struct dset {
     dentry *items;        /* insertion order */
     uint32_t n, cap;
@@ -240,7 +291,7 @@ static int dset_grow(dset *d) {
     uint32_t *slots = upl_calloc(nsz, sizeof *slots);
     if (!slots) return UPL_ENOMEM;
     for (uint32_t i = 0; i < d->n; i++) {
-        uint32_t j = (uint32_t)d->items[i].h & (nsz - 1);
+        uint32_t j = (uint32_t)d->items[i].k.h & (nsz - 1);
         while (slots[j]) j = (j + 1) & (nsz - 1);
         slots[j] = i + 1;
     }
@@ -250,18 +301,20 @@ static int dset_grow(dset *d) {
     return UPL_OK;
 }
 
-static int32_t dset_find(const dset *d, uint64_t h, const char *s, size_t len) {
+static inline int32_t dset_find(const dset *d, const lkey *k, const char *s) {
     if (!d->slots) return -1;
-    for (uint32_t j = (uint32_t)h & d->mask;; j = (j + 1) & d->mask) {
-        uint32_t k = d->slots[j];
-        if (!k) return -1;
-        const dentry *e = &d->items[k - 1];
-        if (e->h == h && e->len == len && !memcmp(e->s, s, len)) return (int32_t)(k - 1);
+    for (uint32_t j = (uint32_t)k->h & d->mask;; j = (j + 1) & d->mask) {
+        uint32_t i = d->slots[j];
+        if (!i) return -1;
+        const dentry *e = &d->items[i - 1];
+        if (e->k.h == k->h && e->k.len == k->len && e->k.w0 == k->w0 && e->k.w1 == k->w1 &&
+            (k->len <= 16 || !memcmp(e->s, s, k->len)))
+            return (int32_t)(i - 1);
     }
 }
 
 /* Insert (s must outlive the set). */
-static int dset_insert(dset *d, uint64_t h, const char *s, size_t len) {
+static int dset_insert(dset *d, const lkey *k, const char *s) {
     if ((d->n + 1) * 2 > d->mask + 1 || !d->slots) {
         int rc = dset_grow(d);
         if (rc) return rc;
@@ -273,8 +326,8 @@ static int dset_insert(dset *d, uint64_t h, const char *s, size_t len) {
         d->items = it;
         d->cap = nc;
     }
-    d->items[d->n] = (dentry){ h, s, (uint32_t)len };
-    uint32_t j = (uint32_t)h & d->mask;
+    d->items[d->n] = (dentry){ *k, s };
+    uint32_t j = (uint32_t)k->h & d->mask;
     while (d->slots[j]) j = (j + 1) & d->mask;
     d->slots[j] = ++d->n;
     return UPL_OK;
@@ -303,6 +356,11 @@ static bool starts_with(const char *s, size_t n, const char *lit, size_t *len) {
 static bool is_human_number(const char *s, size_t n) {
     size_t i = 0, l;
     bool has_digit = false;
+    {   /* quick exit: no ASCII digit and no full-width form (EF BC xx) at all */
+        bool any = false;
+        for (size_t k = 0; k < n && !any; k++) any = (unsigned)(s[k] - '0') < 10 || (unsigned char)s[k] == 0xEF;
+        if (!any) return false;
+    }
     int n_points = 0;
     while (i < n && s[i] == ' ') i++;
     if (i < n && (s[i] == '-' || s[i] == '+')) i++;
@@ -357,6 +415,7 @@ static unsigned classify(const char *s, size_t n) {
         return f;
     }
     bool b;
+    if (n >= 4 && (s[0] | 0x20) != 't' && (s[0] | 0x20) != 'f') return is_human_number(s, n) ? V_HUMAN : 0;
     if (is_bool_token(s, n, &b)) return V_BOOL;
     if (is_human_number(s, n)) return V_HUMAN;
     return 0;
@@ -429,7 +488,7 @@ static int scratch_fit(chunk *c, size_t n) {
     if (n <= c->scratch_cap) return UPL_OK;
     size_t cap = c->scratch_cap ? c->scratch_cap : 256;
     while (cap < n) cap *= 2;
-    char *p = upl_realloc(c->scratch, cap);
+    char *p = upl_realloc(c->scratch, cap + 16);   /* + 16: label keys read 8 bytes past short values */
     if (!p) return UPL_ENOMEM;
     c->scratch = p;
     c->scratch_cap = cap;
@@ -474,6 +533,14 @@ static int stat_value(reader *rd, chunk *c, size_t j, const fspan *s) {
     st->bytes += n;
     if (st->is_settled) return UPL_OK;
     bool want_label = ci->wants_set;
+    lkey k;
+    bool has_key = false;
+    if (ci->forced == K_AUTO && st->n_other > 0 && st->set.n > 0) {
+        /* A label already seen is known text: skip classifying it again. */
+        make_key(v, n, &k);
+        has_key = true;
+        if (dset_find(&st->set, &k, v) >= 0) { st->n_other++; return UPL_OK; }
+    }
     if (ci->forced == K_AUTO) {
         unsigned f = classify(v, n);
         if (f & V_I64) st->n_i64++;
@@ -488,8 +555,8 @@ static int stat_value(reader *rd, chunk *c, size_t j, const fspan *s) {
         if (st->any_lzero || st->any_ovf || (st->is_overflow && st->n_other > 0)) { st->is_settled = true; return UPL_OK; }
     }
     if (!want_label || st->is_overflow) return UPL_OK;
-    uint64_t h = hash_bytes(v, n);
-    if (dset_find(&st->set, h, v, n) >= 0) return UPL_OK;
+    if (!has_key) make_key(v, n, &k);
+    if (!has_key && dset_find(&st->set, &k, v) >= 0) return UPL_OK;
     if (!ci->unlimited_set && st->set.n >= CAT_MAX_DISTINCT) {
         st->is_overflow = true;
         dset_free(&st->set);
@@ -502,7 +569,7 @@ static int stat_value(reader *rd, chunk *c, size_t j, const fspan *s) {
         memcpy(cp, v, n);
         keep = cp;
     }
-    return dset_insert(&st->set, h, keep, n);
+    return dset_insert(&st->set, &k, keep);
 }
 
 /* Parse the chunk's records from c->begin; stop at the first record that
@@ -513,6 +580,8 @@ static int pass1_chunk(void *ctx, size_t idx, size_t b, size_t e) {
     chunk *c = &rd->chunks[idx];
     const char *p = c->begin, *end = rd->end;
     rec r;
+    r.blk = NULL;
+    r.mask = 0;
     uint64_t lines = 0, recs = 0, ok = 0;
     while (p < c->limit && p < end) {
         tokenize(&rd->t, p, end, c->fields, rd->n_cols, &r);
@@ -585,6 +654,8 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
     chunk *c = &rd->chunks[idx];
     const char *p = c->begin, *end = rd->end;
     rec r;
+    r.blk = NULL;
+    r.mask = 0;
     uint64_t lines = 0, recs = 0, row = 0;
     size_t n = rd->n_cols;
     vbits *vb = NULL;
@@ -646,7 +717,9 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
                     break;
                 }
                 case K_CAT: {
-                    int32_t k = dset_find(&ci->dict, hash_bytes(v, vn), v, vn);
+                    lkey lk;
+                    make_key(v, vn, &lk);
+                    int32_t k = dset_find(&ci->dict, &lk, v);
                     col->v.cat[slot] = k;
                     if (k < 0) { ok = false; code = UPL_REJ_OTHER; detail = "label not in dictionary"; }
                     break;
@@ -693,9 +766,44 @@ oom:
 }
 
 /* ---- Decoding, header, schema ------------------------------------------------------ */
-static int decode(const char *path, const upl_read_options *opt, char **buf, size_t *len,
-                  upl_read_summary *sum, upl_error *err) {
-    char *b = *buf;
+/* Strict UTF-8 check split over the pool: parts start on a byte that is not
+ * a continuation byte, so no valid sequence crosses a part boundary and the
+ * parts can be checked independently; the first bad byte is the minimum. */
+typedef struct u8job { const char *s; size_t len, n_parts; size_t *bad; } u8job;
+
+static size_t u8_part_start(const u8job *j, size_t k) {
+    size_t at = j->len / j->n_parts * k;
+    for (int step = 0; step < 3 && at < j->len && ((unsigned char)j->s[at] & 0xC0) == 0x80; step++) at++;
+    return at;
+}
+
+static int u8_part(void *ctx, size_t k, size_t b, size_t e) {
+    (void)b; (void)e;
+    u8job *j = ctx;
+    size_t a = k == 0 ? 0 : u8_part_start(j, k), z = k + 1 == j->n_parts ? j->len : u8_part_start(j, k + 1);
+    if (z < a) z = a;
+    size_t r = upl__utf8_invalid_at(j->s + a, z - a);
+    j->bad[k] = r == z - a ? j->len : a + r;
+    return UPL_OK;
+}
+
+static size_t utf8_invalid_at_parallel(upl_pool *pool, const char *s, size_t len) {
+    size_t n_parts = len >> 22;   /* 4 MiB parts */
+    if (n_parts < 2 || !pool || upl_pool_threads(pool) < 2) return upl__utf8_invalid_at(s, len);
+    if (n_parts > 256) n_parts = 256;
+    size_t bad[256];
+    u8job j = { s, len, n_parts, bad };
+    if (upl_pool_for_chunks(pool, n_parts, 1, u8_part, &j) != UPL_OK) return upl__utf8_invalid_at(s, len);
+    size_t first = len;
+    for (size_t k = 0; k < n_parts; k++) if (bad[k] < first) first = bad[k];
+    return first;
+}
+
+/* Decode the file bytes to UTF-8 text. buf and map_len own the bytes (they
+ * change when the text is converted); text and len give the text after any BOM. */
+static int decode(const char *path, const upl_read_options *opt, upl_pool *pool, char **buf, size_t *map_len,
+                  const char **text, size_t *len, upl_read_summary *sum, upl_error *err) {
+    const char *b = *buf;
     size_t n = *len;
     if (n >= 2 && (((unsigned char)b[0] == 0xFF && (unsigned char)b[1] == 0xFE) ||
                    ((unsigned char)b[0] == 0xFE && (unsigned char)b[1] == 0xFF)))
@@ -710,10 +818,9 @@ static int decode(const char *path, const upl_read_options *opt, char **buf, siz
     const char *enc = opt->encoding;
     bool is_auto = upl__encoding_is_auto(enc);
     if (is_auto || upl__encoding_is_utf8(enc) || sum->had_bom) {
-        size_t bad = upl__utf8_invalid_at(b + skip, n - skip);
+        size_t bad = utf8_invalid_at_parallel(pool, b + skip, n - skip);
         if (bad == n - skip) {
-            memmove(b, b + skip, n - skip);
-            memset(b + n - skip, 0, skip);
+            *text = b + skip;
             *len = n - skip;
             snprintf(sum->encoding, sizeof sum->encoding, "UTF-8");
             return UPL_OK;
@@ -731,8 +838,10 @@ static int decode(const char *path, const upl_read_options *opt, char **buf, siz
     size_t out_len = 0;
     int rc = upl__iconv_to_utf8(path, enc, b + skip, n - skip, &out, &out_len, err);
     if (rc) return rc;
-    upl_free(b);
+    upl__unmap_file(*buf, *map_len);
     *buf = out;
+    *map_len = 0;
+    *text = out;
     *len = out_len;
     snprintf(sum->encoding, sizeof sum->encoding, "%s", is_auto ? "GB18030" : enc);
     for (char *q = sum->encoding; *q; q++) if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 32);
@@ -780,6 +889,8 @@ static int header(reader *rd, upl_read_summary *sum, upl_error *err) {
     size_t max_cols = opt->max_columns ? opt->max_columns : 10000;
     tok_init(&rd->t, delim, max_field);
     rec r;
+    r.blk = NULL;
+    r.mask = 0;
     while (p < end && (*p == '\n' || *p == '\r')) {   /* leading blank lines */
         tokenize(&rd->t, p, end, NULL, 0, &r);
         rd->header_lines += r.n_lines;
@@ -1005,7 +1116,7 @@ int upl__csv_read(const char *path, const upl_read_options *opt, upl_table **out
                   upl_read_summary *sum, upl_error *err) {
     int rc = UPL_OK;
     char *buf = NULL;
-    size_t len = 0;
+    size_t len = 0, map_len = 0;
     reader rd;
     upl_pool *pool = NULL;
     upl_table *t = NULL;
@@ -1020,16 +1131,16 @@ int upl__csv_read(const char *path, const upl_read_options *opt, upl_table **out
     for (size_t i = 0; i < rd.n_missing; i++)
         if (strlen(rd.missing[i]) > rd.missing_max) rd.missing_max = strlen(rd.missing[i]);
 
-    UPL_TRY(upl__read_file(path, opt->max_file_bytes, &buf, &len, err));
+    if (upl_pool_new(opt->n_threads, &pool)) { rc = upl_error_set(err, UPL_ENOMEM, "cannot start threads"); goto fail; }
+    UPL_TRY(upl__map_file(path, opt->max_file_bytes, &buf, &len, &map_len, err));
     sum->bytes = len;
-    UPL_TRY(decode(path, opt, &buf, &len, sum, err));
-    rd.buf = buf;
-    rd.end = buf + len;
+    const char *text = NULL;
+    UPL_TRY(decode(path, opt, pool, &buf, &map_len, &text, &len, sum, err));
+    rd.buf = text;
+    rd.end = text + len;
     UPL_TRY(header(&rd, sum, err));
     UPL_TRY(apply_schema(&rd, sum, err));
 
-    int n_threads = opt->n_threads;
-    if (upl_pool_new(n_threads, &pool)) { rc = upl_error_set(err, UPL_ENOMEM, "cannot start threads"); goto fail; }
     if (make_chunks(&rd, upl_pool_threads(pool))) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
 
     /* Pass 1, then fix wrong speculative starts in order. */
@@ -1088,9 +1199,9 @@ int upl__csv_read(const char *path, const upl_read_options *opt, upl_table **out
                 dset *s = &rd.chunks[i].stats[j].set;
                 for (uint32_t k = 0; k < s->n; k++) {
                     dentry *e = &s->items[k];
-                    if (dset_find(&ci->dict, e->h, e->s, e->len) >= 0) continue;
+                    if (dset_find(&ci->dict, &e->k, e->s) >= 0) continue;
                     if (!ci->unlimited_set && ci->dict.n >= CAT_MAX_DISTINCT) { overflow = true; break; }
-                    if (dset_insert(&ci->dict, e->h, e->s, e->len)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+                    if (dset_insert(&ci->dict, &e->k, e->s)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
                 }
             }
         }
@@ -1108,7 +1219,7 @@ int upl__csv_read(const char *path, const upl_read_options *opt, upl_table **out
             if (!ci->col->dict && !(ci->col->dict = upl_dict_new())) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
             for (uint32_t k = 0; k < ci->dict.n; k++) {
                 int32_t code;
-                if (upl_dict_intern(ci->col->dict, ci->dict.items[k].s, ci->dict.items[k].len, &code)) {
+                if (upl_dict_intern(ci->col->dict, ci->dict.items[k].s, ci->dict.items[k].k.len, &code)) {
                     rc = upl_error_set(err, UPL_ENOMEM, "out of memory");
                     goto fail;
                 }
@@ -1190,6 +1301,6 @@ fail:
     upl_table_free(t);
     free_reader(&rd);
     upl_pool_free(pool);
-    upl_free(buf);
+    upl__unmap_file(buf, map_len);
     return rc;
 }

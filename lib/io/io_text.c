@@ -7,8 +7,12 @@
 #include <iconv.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "uplift/io.h"
 #include "reader_int.h"
 
@@ -52,12 +56,60 @@ fail:
     return rc;
 }
 
+int upl__map_file(const char *path, uint64_t max_bytes, char **out, size_t *len, size_t *map_len, upl_error *err) {
+    int rc = UPL_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return upl_error_at(err, errno == ENOENT ? UPL_ENOTFOUND : UPL_EIO, path, 0, 0, NULL,
+                            "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+        close(fd);   /* pipes, devices, empty files: plain read */
+        *map_len = 0;
+        return upl__read_file(path, max_bytes, out, len, err);
+    }
+    if (max_bytes && (uint64_t)st.st_size > max_bytes) {
+        rc = upl_error_at(err, UPL_ELIMIT, path, 0, 0, NULL,
+                          "file is %llu bytes, more than the limit of %llu (文件超过大小上限)",
+                          (unsigned long long)st.st_size, (unsigned long long)max_bytes);
+        goto fail;
+    }
+    size_t size = (size_t)st.st_size, page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t total = (size + UPL_IO_PAD + page - 1) / page * page;
+    /* Reserve zero pages for the file plus padding, then map the file over
+     * the front: bytes after the end of the file read as zero. */
+    void *base = mmap(NULL, total, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) { rc = upl_error_at(err, UPL_ENOMEM, path, 0, 0, NULL, "cannot map %zu bytes", size); goto fail; }
+    void *m = mmap(base, size, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
+    if (m == MAP_FAILED) {
+        munmap(base, total);
+        rc = upl_error_at(err, UPL_EIO, path, 0, 0, NULL, "cannot map: %s", strerror(errno));
+        goto fail;
+    }
+    madvise(base, size, MADV_SEQUENTIAL);
+    *out = base;
+    *len = size;
+    *map_len = total;
+fail:
+    close(fd);
+    return rc;
+}
+
+void upl__unmap_file(char *buf, size_t map_len) {
+    if (!buf) return;
+    if (map_len) munmap(buf, map_len);
+    else upl_free(buf);
+}
+
 /* Strict UTF-8 (RFC 3629 table 3-7 of Unicode): ASCII runs are skipped
  * eight bytes at a time. */
 size_t upl__utf8_invalid_at(const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
+#ifdef __SSE2__
+        while (i + 16 <= len && !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)))) i += 16;
+#endif
         while (i + 8 <= len) {
             uint64_t w;
             memcpy(&w, s + i, 8);

@@ -14,6 +14,12 @@
  * (free with upl_free). max_bytes 0 = unlimited (else UPL_ELIMIT). */
 int upl__read_file(const char *path, uint64_t max_bytes, char **out, size_t *len, upl_error *err);
 
+/* Map a whole file read-only, followed by at least UPL_IO_PAD zero bytes
+ * (*map_len > 0), or read it like upl__read_file (*map_len = 0). Release
+ * with upl__unmap_file. */
+int upl__map_file(const char *path, uint64_t max_bytes, char **out, size_t *len, size_t *map_len, upl_error *err);
+void upl__unmap_file(char *buf, size_t map_len);
+
 /* Offset of the first byte that is not strict UTF-8 (no overlongs, no
  * surrogates, nothing above U+10FFFF), or len when all valid. */
 size_t upl__utf8_invalid_at(const char *s, size_t len);
