@@ -1,0 +1,251 @@
+/* registry_assist.c — assistance measures (帮扶措施) per household, plans,
+ * and the coverage report: households whose poverty causes have no matching
+ * delivered measure.
+ *
+ * Measure kinds follow the families in DOMAIN.md §1.6, each tied to one of
+ * the "five batches" (五个一批, 2015) where it belongs to one. Which kinds
+ * answer which cause (致贫原因, national list) is our own reading of the
+ * policy documents, written down in the table below and in docs/registry.md;
+ * it is a review aid (which household may have been left without a fitting
+ * measure), not a rule from a source. */
+#include <stdlib.h>
+#include <string.h>
+#include "registry_int.h"
+
+typedef struct kind_def { const char *kind, *label, *batch; } kind_def;
+static const kind_def kinds[] = {
+    { "industry", "产业扶贫 industry", "发展生产脱贫一批" },
+    { "employment", "就业扶贫 employment/transfer", "发展生产脱贫一批" },
+    { "public_welfare_job", "公益岗位 public-welfare job", "发展生产脱贫一批" },
+    { "microcredit", "扶贫小额信贷 micro-credit", "发展生产脱贫一批" },
+    { "asset_income", "资产收益扶贫 asset income", "发展生产脱贫一批" },
+    { "relocation", "易地扶贫搬迁 relocation", "易地搬迁脱贫一批" },
+    { "eco_compensation", "生态补偿 ecological compensation", "生态补偿脱贫一批" },
+    { "education", "教育扶贫 education", "发展教育脱贫一批" },
+    { "skills_training", "技能培训 skills training", "发展教育脱贫一批" },
+    { "dibao", "低保兜底 dibao safety net", "社会保障兜底一批" },
+    { "medical", "健康扶贫 health/medical assistance", "社会保障兜底一批" },
+    { "housing", "危房改造 housing safety", NULL },
+    { "drinking_water", "饮水安全 drinking water", NULL },
+    { "infrastructure", "基础设施 infrastructure", NULL },
+    { "social", "社会帮扶 social assistance", NULL },
+};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+const char *const *upl_assist_kinds(void) {
+    static const char *names[N_KINDS + 1];
+    if (!names[0]) for (size_t i = 0; i < N_KINDS; i++) names[i] = kinds[i].kind;
+    return names;
+}
+
+static const kind_def *find_kind(const char *k) {
+    for (size_t i = 0; i < N_KINDS; i++) if (k && !strcmp(kinds[i].kind, k)) return &kinds[i];
+    return NULL;
+}
+
+/* Cause (label as exported) -> kinds that answer it. */
+typedef struct cause_map { const char *cause; const char *kinds; } cause_map;
+static const cause_map cause_maps[] = {
+    { "因病", "medical,dibao" },
+    { "因残", "medical,dibao,public_welfare_job" },
+    { "因学", "education" },
+    { "因灾", "housing,relocation,industry,social" },
+    { "缺土地", "industry,employment,relocation,asset_income" },
+    { "缺水", "drinking_water,infrastructure,industry" },
+    { "缺技术", "skills_training,employment,industry" },
+    { "缺劳力", "dibao,public_welfare_job,asset_income" },
+    { "缺劳动力", "dibao,public_welfare_job,asset_income" },
+    { "缺资金", "microcredit,industry,asset_income" },
+    { "交通条件落后", "infrastructure,relocation" },
+    { "自身发展动力不足", "employment,skills_training,industry,public_welfare_job" },
+    { "因婚", "dibao,social" },
+    { "因丧", "dibao,social" },
+};
+
+static const char *kinds_for(const char *cause, size_t n) {
+    for (size_t i = 0; i < sizeof cause_maps / sizeof cause_maps[0]; i++)
+        if (strlen(cause_maps[i].cause) == n && !memcmp(cause_maps[i].cause, cause, n)) return cause_maps[i].kinds;
+    return NULL;   /* 其他 and unknown labels: no expectation */
+}
+
+static bool in_kinds(const char *list, const char *k) {
+    size_t n = strlen(k);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && !memcmp(p, k, n)) return true;
+        p = e ? e + 1 : NULL;
+    }
+    return false;
+}
+
+int upl_assist_add(upl_registry *r, const upl_measure *m, int64_t *id, upl_error *err) {
+    int rc;
+    int64_t hh = 0, n = 0;
+    bool found = false;
+    char *area = NULL, now[32], obj[160], *after = NULL;
+    UPL_TRY(upl_reg_require_role(r, UPL_ROLE_CLERK, "recording assistance", err));
+    const kind_def *k = find_kind(m->kind);
+    UPL_FAIL_IF(!k, err, UPL_EMISUSE, "unknown measure kind `%s` (see `uplift assist kinds`)", m->kind ? m->kind : "");
+    UPL_FAIL_IF(!m->household_code || !m->date || strlen(m->date) != 10, err, UPL_EMISUSE,
+                "a measure needs a household code and a date YYYY-MM-DD");
+    UPL_FAIL_IF(m->amount_fen < -1, err, UPL_ERANGE, "amount must not be negative");
+    UPL_TRY(r->db->vt->begin(r->db, err));
+    rc = upl_db_query_i64(r->db, "SELECT id FROM household WHERE household_code = ?", &hh, &found, err, "s",
+                          m->household_code);
+    if (!rc && found) rc = upl_db_query_text(r->db, "SELECT area_code FROM household WHERE id = ?", &area, err, "i", hh);
+    if (!rc && (!found || !area || !upl_registry_in_scope(r, area)))
+        rc = upl_error_set(err, UPL_ENOTFOUND, "no household `%s` in your scope", m->household_code);
+    if (!rc) rc = upl_db_query_i64(r->db, "SELECT COUNT(*) FROM household_wave WHERE household_id = ? AND wave = ?",
+                                   &n, &found, err, "ii", hh, (int64_t)m->wave);
+    if (!rc && n == 0) rc = upl_error_set(err, UPL_ENOTFOUND, "household %s has no wave %d", m->household_code, m->wave);
+    upl_reg_now(now);
+    if (!rc) {
+        if (m->amount_fen >= 0)
+            rc = upl_db_run(r->db, "INSERT INTO measure (household_id, wave, kind, batch, amount_fen, date, cadre, note,"
+                                   " is_plan, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err,
+                            "iiszisz" "ziss", hh, (int64_t)m->wave, m->kind, k->batch, m->amount_fen, m->date,
+                            m->cadre, m->note, (int64_t)(m->is_plan ? 1 : 0), r->actor, now);
+        else
+            rc = upl_db_run(r->db, "INSERT INTO measure (household_id, wave, kind, batch, amount_fen, date, cadre, note,"
+                                   " is_plan, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err,
+                            "iisznsz" "ziss", hh, (int64_t)m->wave, m->kind, k->batch, m->date, m->cadre, m->note,
+                            (int64_t)(m->is_plan ? 1 : 0), r->actor, now);
+    }
+    if (!rc) rc = upl_db_query_i64(r->db, "SELECT MAX(id) FROM measure WHERE household_id = ?", id, &found, err, "i", hh);
+    if (!rc) {
+        snprintf(obj, sizeof obj, "household:%.120s:%d", m->household_code, m->wave);
+        after = upl_asprintf("{\"measure\":%lld,\"kind\":\"%s\",\"amount_fen\":%lld,\"date\":\"%s\",\"planned\":%s}",
+                             (long long)*id, m->kind, (long long)m->amount_fen, m->date, m->is_plan ? "true" : "false");
+        rc = after ? upl_reg_audit(r, "measure.add", obj, NULL, after, err) : upl_error_set(err, UPL_ENOMEM, "out of memory");
+    }
+    if (!rc) rc = r->db->vt->commit(r->db, err);
+    if (rc) r->db->vt->rollback(r->db);
+fail:
+    upl_free(area);
+    upl_free(after);
+    return rc;
+}
+
+int upl_assist_list(upl_registry *r, int wave, upl_table **out, upl_error *err) {
+    int rc;
+    upl_stmt *st = NULL;
+    *out = NULL;
+    UPL_TRY(r->db->vt->prepare(r->db, "SELECT m.id, h.household_code, h.area_code, m.kind, m.batch, m.amount_fen,"
+                                      " m.date, m.cadre, m.is_plan AS planned, m.note FROM measure m"
+                                      " JOIN household h ON h.id = m.household_id WHERE m.wave = ? AND h.area_code LIKE ?"
+                                      " ORDER BY h.household_code, m.date, m.id", &st, err));
+    char *like = upl_asprintf("%s%%", r->scope);
+    UPL_FAIL_IF(!like, err, UPL_ENOMEM, "out of memory");
+    rc = r->db->vt->bind_i64(st, 1, wave);
+    if (!rc) rc = r->db->vt->bind_text(st, 2, like, (size_t)-1);
+    upl_free(like);
+    UPL_FAIL_IF(rc, err, rc, "bind failed");
+    UPL_TRY(upl_db_to_table(r->db, st, "id,amount_fen,planned", out, err));
+fail:
+    if (st) r->db->vt->finalize(st);
+    return rc;
+}
+
+typedef struct hm { int64_t hh; char *kinds; } hm;   /* delivered kinds per household, comma-joined */
+
+int upl_assist_coverage(upl_registry *r, int wave, upl_table **out, upl_error *err) {
+    int rc;
+    upl_stmt *st = NULL;
+    upl_table *t = NULL;
+    upl_column *c_code, *c_area, *c_cause, *c_expect;
+    hm *delivered = NULL;
+    size_t n_del = 0, cap_del = 0;
+    char *like = NULL;
+    *out = NULL;
+    like = upl_asprintf("%s%%", r->scope);
+    UPL_FAIL_IF(!like, err, UPL_ENOMEM, "out of memory");
+    /* Delivered (not planned) measures of the wave, grouped by household. */
+    UPL_TRY(r->db->vt->prepare(r->db, "SELECT m.household_id, m.kind FROM measure m JOIN household h ON h.id = m.household_id"
+                                      " WHERE m.wave = ? AND m.is_plan = 0 AND h.area_code LIKE ? ORDER BY m.household_id",
+                               &st, err));
+    UPL_FAIL_IF(r->db->vt->bind_i64(st, 1, wave) || r->db->vt->bind_text(st, 2, like, (size_t)-1), err, UPL_ENOMEM,
+                "out of memory");
+    bool row = false;
+    UPL_TRY(r->db->vt->step(st, &row, err));
+    while (row) {
+        int64_t hh = r->db->vt->col_i64(st, 0);
+        const char *k = r->db->vt->col_text(st, 1, NULL);
+        if (!n_del || delivered[n_del - 1].hh != hh) {
+            if (n_del == cap_del) {
+                cap_del = cap_del ? cap_del * 2 : 64;
+                hm *p = upl_reallocarray(delivered, cap_del, sizeof *p);
+                UPL_FAIL_IF(!p, err, UPL_ENOMEM, "out of memory");
+                delivered = p;
+            }
+            delivered[n_del].hh = hh;
+            delivered[n_del].kinds = upl_strdup(k ? k : "");
+            UPL_FAIL_IF(!delivered[n_del].kinds, err, UPL_ENOMEM, "out of memory");
+            n_del++;
+        } else {
+            char *p = upl_asprintf("%s,%s", delivered[n_del - 1].kinds, k ? k : "");
+            UPL_FAIL_IF(!p, err, UPL_ENOMEM, "out of memory");
+            upl_free(delivered[n_del - 1].kinds);
+            delivered[n_del - 1].kinds = p;
+        }
+        UPL_TRY(r->db->vt->step(st, &row, err));
+    }
+    r->db->vt->finalize(st);
+    st = NULL;
+    t = upl_table_new();
+    UPL_FAIL_IF(!t, err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(upl_table_add_column(t, "household_code", UPL_STR, &c_code, err));
+    UPL_TRY(upl_table_add_column(t, "area_code", UPL_STR, &c_area, err));
+    UPL_TRY(upl_table_add_column(t, "cause", UPL_STR, &c_cause, err));
+    UPL_TRY(upl_table_add_column(t, "expected_kinds", UPL_STR, &c_expect, err));
+    UPL_TRY(r->db->vt->prepare(r->db, "SELECT h.id, h.household_code, h.area_code, w.main_poverty_cause,"
+                                      " w.other_poverty_causes FROM household_wave w JOIN household h ON h.id = w.household_id"
+                                      " WHERE w.wave = ? AND h.area_code LIKE ? AND (w.exit_status IS NULL OR w.exit_status <> '脱贫')"
+                                      " ORDER BY h.id", &st, err));
+    UPL_FAIL_IF(r->db->vt->bind_i64(st, 1, wave) || r->db->vt->bind_text(st, 2, like, (size_t)-1), err, UPL_ENOMEM,
+                "out of memory");
+    UPL_TRY(r->db->vt->step(st, &row, err));
+    size_t di = 0;
+    while (row) {
+        int64_t hh = r->db->vt->col_i64(st, 0);
+        while (di < n_del && delivered[di].hh < hh) di++;
+        const char *have = (di < n_del && delivered[di].hh == hh) ? delivered[di].kinds : "";
+        const char *code = r->db->vt->col_text(st, 1, NULL), *area = r->db->vt->col_text(st, 2, NULL);
+        for (int col = 3; col <= 4; col++) {
+            const char *causes = r->db->vt->col_text(st, col, NULL);
+            for (const char *p = causes; p && *p;) {
+                const char *e = strchr(p, ',');
+                size_t len = e ? (size_t)(e - p) : strlen(p);
+                const char *expect = kinds_for(p, len);
+                bool covered = !expect;
+                for (const char *q = expect; q && *q && !covered;) {
+                    const char *qe = strchr(q, ',');
+                    char k[32];
+                    size_t kl = qe ? (size_t)(qe - q) : strlen(q);
+                    snprintf(k, sizeof k, "%.*s", (int)kl, q);
+                    if (in_kinds(have, k)) covered = true;
+                    q = qe ? qe + 1 : NULL;
+                }
+                if (!covered) {
+                    rc = upl_col_push_str(c_code, code, strlen(code));
+                    if (!rc) rc = upl_col_push_str(c_area, area, strlen(area));
+                    if (!rc) rc = upl_col_push_str(c_cause, p, len);
+                    if (!rc) rc = upl_col_push_str(c_expect, expect, strlen(expect));
+                    UPL_FAIL_IF(rc, err, UPL_ENOMEM, "out of memory");
+                }
+                p = e ? e + 1 : NULL;
+            }
+        }
+        UPL_TRY(r->db->vt->step(st, &row, err));
+    }
+    *out = t;
+    t = NULL;
+    rc = UPL_OK;
+fail:
+    if (st) r->db->vt->finalize(st);
+    for (size_t i = 0; i < n_del; i++) upl_free(delivered[i].kinds);
+    upl_free(delivered);
+    upl_free(like);
+    upl_table_free(t);
+    return rc;
+}
