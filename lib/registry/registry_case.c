@@ -304,7 +304,7 @@ static int record_step(upl_registry *r, case_row *c, const char *step, const cha
         if (d < nd + notice_days(c->kind)) {
             char end[16];
             format_days(nd + notice_days(c->kind), end);
-            rc = upl_error_set(err, UPL_EMISUSE, "the notice of %s runs %d days: `%s` can be recorded from %s",
+            rc = upl_error_set(err, UPL_ERANGE, "the notice of %s runs %d days: `%s` can be recorded from %s",
                                c->notice_date, notice_days(c->kind), step, end);
             goto fail;
         }

@@ -417,7 +417,15 @@ int upl_registry_open(const char *uri, const upl_registry_options *opt_in, upl_r
     if (pg) UPL_TRY(upl_pg_open(uri, &r->db, err));
     else UPL_TRY(upl_sqlite_open(file, &r->db, err));
     UPL_TRY(upl_reg_migrate(r, opt_in->no_migrate, err));
-    UPL_TRY(upl_reg_load_key(r, key_path, opt_in->create_key, err));
+    {
+        /* A new key only for a registry that has none yet: creating one for
+         * an existing registry would only produce a second, useless key. */
+        char *stored = NULL;
+        UPL_TRY(upl_db_query_text(r->db, "SELECT value FROM upl_meta WHERE key = 'key_check'", &stored, err, ""));
+        bool has_key = stored != NULL;
+        upl_free(stored);
+        UPL_TRY(upl_reg_load_key(r, key_path, opt_in->create_key && !has_key, err));
+    }
     UPL_TRY(check_key(r, err));
     UPL_TRY(upl_registry_act_local(r, "local", err));
     upl_free(key_path);
