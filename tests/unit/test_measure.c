@@ -590,6 +590,60 @@ START_TEST(test_table_wrapper) {
 }
 END_TEST
 
+/* The wrapper's fast group-by gives exactly upl_groupby_build's ids and labels. */
+START_TEST(test_fast_groupby_matches_core) {
+    upl_table *t = upl_table_new();
+    upl_column *a = NULL, *b = NULL, *c = NULL, *y = NULL, *s = NULL;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_table_add_column(t, "prov", UPL_CAT, &a, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "year", UPL_I64, &b, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "urban", UPL_BOOL, &c, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "inc", UPL_F64, &y, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "name", UPL_STR, &s, &err), UPL_OK);
+    static const char *const pv[] = {"贵州", "Hunan", "广东", "Anhui", "贵州"};
+    uint64_t st = 5;
+    for (int i = 0; i < 3000; i++) {
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        const char *p = pv[(st >> 40) % 5];
+        ck_assert_int_eq((st >> 20) % 97 == 0 ? upl_col_push_null(a) : upl_col_push_cat(a, p, strlen(p)), UPL_OK);
+        ck_assert_int_eq(upl_col_push_i64(b, 2010 - (int64_t)((st >> 30) % 7) * 3), UPL_OK);
+        ck_assert_int_eq((st >> 10) % 101 == 0 ? upl_col_push_null(c) : upl_col_push_bool(c, (st >> 50) & 1), UPL_OK);
+        ck_assert_int_eq(upl_col_push_f64(y, 1 + (double)(st % 1000)), UPL_OK);
+        ck_assert_int_eq(upl_col_push_str(s, p, strlen(p)), UPL_OK);
+    }
+    const char *by[] = {"prov", "year", "urban"};
+    for (size_t nk = 1; nk <= 3; nk++) {
+        upl_groupby *ref = NULL, *got = NULL;
+        upl_measure_input in;
+        double *yb = NULL, *wb = NULL;
+        ck_assert_int_eq(upl_groupby_build(t, by, nk, &ref, &err), UPL_OK);
+        ck_assert_int_eq(upl_measure_table_input(t, "inc", NULL, by, nk, &in, &yb, &wb, &got, &err), UPL_OK);
+        ck_assert_int_eq(got->n_groups, ref->n_groups);
+        ck_assert_int_eq(got->n_missing_key, ref->n_missing_key);
+        for (size_t r = 0; r < 3000; r++) ck_assert_int_eq(got->group_of_row[r], ref->group_of_row[r]);
+        for (int32_t g = 0; g < ref->n_groups; g++) {
+            ck_assert_int_eq(got->group_rows[g], ref->group_rows[g]);
+            for (size_t k = 0; k < nk; k++) ck_assert_str_eq(got->labels[g][k], ref->labels[g][k]);
+        }
+        upl_groupby_free(ref);
+        upl_groupby_free(got);
+        upl_free(yb);
+        upl_free(wb);
+    }
+    /* text keys take the core path */
+    const char *bs[] = {"name"};
+    upl_groupby *got = NULL;
+    upl_measure_input in;
+    double *yb = NULL, *wb = NULL;
+    ck_assert_int_eq(upl_measure_table_input(t, "inc", NULL, bs, 1, &in, &yb, &wb, &got, &err), UPL_OK);
+    ck_assert_int_eq(got->n_groups, 4);
+    upl_groupby_free(got);
+    upl_free(yb);
+    upl_free(wb);
+    upl_table_free(t);
+}
+END_TEST
+
 Suite *suite_measure(void) {
     Suite *s = suite_create("measure");
     TCase *tc = tcase_create("monetary_inequality");
@@ -611,6 +665,7 @@ Suite *suite_measure(void) {
     tcase_add_test(tc, test_accumulator_merge);
     tcase_add_test(tc, test_alloc_failures);
     tcase_add_test(tc, test_table_wrapper);
+    tcase_add_test(tc, test_fast_groupby_matches_core);
     suite_add_tcase(s, tc);
     return s;
 }
