@@ -480,6 +480,15 @@ START_TEST(test_key_file) {
     o.key_file = other;
     o.create_key = true;
     upl_error err = {0};
+    /* No new key is made for a registry that already has one. */
+    ck_assert_int_eq(upl_registry_open(uri, &o, &r, &err), UPL_ENOTFOUND);
+    ck_assert_ptr_null(r);
+    upl_error_clear(&err);
+    ck_assert_int_ne(access(other, F_OK), 0);
+    /* Another key: refused, nothing written with it. */
+    const char *hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+    ck_assert_int_eq(unit_write_file(other, hex, strlen(hex)), 0);
+    ck_assert_int_eq(chmod(other, 0600), 0);
     ck_assert_int_eq(upl_registry_open(uri, &o, &r, &err), UPL_EAUTH);
     ck_assert_ptr_null(r);
     upl_error_clear(&err);
@@ -517,6 +526,227 @@ START_TEST(test_import_missing_columns) {
 }
 END_TEST
 
+/* ---- cases ---------------------------------------------------------------------- */
+static upl_registry *fixture_registry(int be, const char *tag, char **uri, char **key) {
+    upl_registry *r = reg_open_fresh(be, tag, uri, key);
+    char *csv = copy_fixture("registry/county_2023.csv");
+    upl_import_summary s;
+    import_ok(r, csv, &s);
+    free(csv);
+    return r;
+}
+
+static const char *table_str(upl_table *t, const char *col, size_t row, char *buf, size_t cap) {
+    upl_column *c = upl_table_find(t, col);
+    ck_assert_ptr_nonnull(c);
+    size_t n = 0;
+    const char *v = upl_col_is_valid(c, row) ? upl_col_str(c, row, &n) : "";
+    snprintf(buf, cap, "%.*s", (int)n, v);
+    return buf;
+}
+
+START_TEST(test_case_exit_workflow) {
+    int be = _i;
+    if (!reg_backend_available(be, "case_exit_workflow")) return;
+    char *uri, *key;
+    upl_registry *r = fixture_registry(be, "case", &uri, &key);
+    upl_error err = {0};
+    int64_t id = 0;
+    char buf[256];
+    ck_assert_int_eq(upl_case_open(r, UPL_CASE_EXIT, "H001", 2023, NULL, &id, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_open(r, UPL_CASE_EXIT, "H001", 2023, NULL, &id, &err), UPL_EEXISTS);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_case_open(r, UPL_CASE_EXIT, "H404", 2023, NULL, &id, &err), UPL_ENOTFOUND);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_case_step(r, id, "verification", "pass", "2023-10-01", NULL, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_case_step(r, id, "proposal", "pass", "2023-10-01", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "verification", "pass", "2023-10-02", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "household_consent", "objection", "2023-10-03", NULL, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_case_step(r, id, "household_consent", "pass", "2023-10-03", NULL, &err), UPL_OK);
+    /* Objection during the notice: held until an objection review. */
+    ck_assert_int_eq(upl_case_step(r, id, "notice", "pass", "2023-10-04", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "notice", "objection", "2023-10-06", "村民异议", &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    /* Public notice while the notice runs: only public fields. */
+    char *np = unit_tmp_path("notice.csv");
+    FILE *f = fopen(np, "w");
+    ck_assert_int_eq(upl_case_notice(r, NULL, "csv", f, &err), UPL_OK);
+    fclose(f);
+    size_t n;
+    char *text = unit_read_file(np, &n);
+    ck_assert_msg(strstr(text, "H001,张伟,朝阳村,110105001001,3,贫困户退出 exit,因病,2023-10-04,2023-10-11\n") != NULL, "%s", text);
+    for (size_t i = 0; i + 17 < n; i++) {      /* no 18-character ID, no phone */
+        size_t k = 0;
+        while (k < 18 && ((text[i + k] >= '0' && text[i + k] <= '9') || (k == 17 && text[i + k] == 'X'))) k++;
+        ck_assert_msg(k < 18, "ID-like run in the notice at %zu", i);
+    }
+    ck_assert_ptr_null(strstr(text, "13800138000"));
+    ck_assert_ptr_null(strstr(text, "长期慢性病"));
+    free(text);
+    /* Seven days (2023-10-04 + 7 = 2023-10-11). */
+    ck_assert_int_eq(upl_case_step(r, id, "township_review", "pass", "2023-10-10", NULL, &err), UPL_ERANGE);
+    ck_assert_msg(strstr(upl_error_message(&err), "2023-10-11") != NULL, "%s", upl_error_message(&err));
+    upl_error_clear(&err);
+    /* A clerk may not review. */
+    ck_assert_int_eq(upl_account_add(r, "clerk2", "correct horse battery", UPL_ROLE_CLERK, "110105001", &err), UPL_OK);
+    ck_assert_int_eq(upl_account_add(r, "town", "correct horse battery", UPL_ROLE_REVIEWER, "110105001", &err), UPL_OK);
+    ck_assert_int_eq(upl_registry_login(r, "clerk2", "correct horse battery", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "township_review", "pass", "2023-10-11", NULL, &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_registry_login(r, "town", "correct horse battery", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "township_review", "pass", "2023-10-11", NULL, &err), UPL_OK);
+    /* A township reviewer may not give county approval. */
+    ck_assert_int_eq(upl_case_step(r, id, "county_approval", "pass", "2023-10-12", NULL, &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_registry_act_local(r, "county", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "county_approval", "pass", "2023-10-12", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "removed", "pass", "2023-10-13", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "removed", "pass", "2023-10-13", NULL, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    /* Effect on the wave, and the history with actors. */
+    upl_table *t = NULL;
+    ck_assert_int_eq(upl_registry_members(r, 2023, "110105001001", &t, &err), UPL_OK);
+    for (size_t i = 0; i < upl_table_n_rows(t); i++)
+        if (!strcmp(table_str(t, "household_code", i, buf, sizeof buf), "H001"))
+            ck_assert_str_eq(table_str(t, "exit_status", i, buf, sizeof buf), "脱贫");
+    upl_table_free(t);
+    ck_assert_int_eq(upl_case_history(r, id, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 7);
+    ck_assert_str_eq(table_str(t, "actor", 4, buf, sizeof buf), "town");
+    ck_assert_str_eq(table_str(t, "step", 4, buf, sizeof buf), "township_review");
+    upl_table_free(t);
+    ck_assert_int_eq(upl_case_list(r, &t, &err), UPL_OK);
+    ck_assert_str_eq(table_str(t, "state", 0, buf, sizeof buf), "completed");
+    upl_table_free(t);
+    upl_audit_report rep;
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
+    upl_registry_close(r);
+    free(np); free(uri); free(key);
+}
+END_TEST
+
+START_TEST(test_case_objection_compare_monitor) {
+    int be = _i;
+    if (!reg_backend_available(be, "case_objection_compare_monitor")) return;
+    char *uri, *key;
+    upl_registry *r = fixture_registry(be, "case2", &uri, &key);
+    upl_error err = {0};
+    int64_t id = 0, mid = 0;
+    char buf[256];
+    /* Identification of H002 with a data comparison hit on the head. */
+    ck_assert_int_eq(upl_case_open(r, UPL_CASE_IDENTIFY, "H002", 2023, NULL, &id, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "application", "pass", "2023-03-01", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "village_appraisal", "pass", "2023-03-02", NULL, &err), UPL_OK);
+    char *list = unit_tmp_path("payroll.csv");
+    const char *text = "id_number,unit\n110105198211110040,x\n11010519821111004X,县某局\n";
+    ck_assert_int_eq(unit_write_file(list, text, strlen(text)), 0);
+    const char *lists[] = { list };
+    uint64_t hits = 0;
+    ck_assert_int_eq(upl_case_compare(r, id, lists, 1, &hits, &err), UPL_OK);
+    ck_assert_uint_eq(hits, 1);
+    upl_table *t = NULL;
+    ck_assert_int_eq(upl_case_history(r, id, &t, &err), UPL_OK);
+    ck_assert_str_eq(table_str(t, "outcome", 2, buf, sizeof buf), "flagged");
+    ck_assert_str_eq(table_str(t, "note", 2, buf, sizeof buf), "payroll.csv: 110105********004X");
+    upl_table_free(t);
+    ck_assert_int_eq(upl_account_add(r, "clerk3", "correct horse battery", UPL_ROLE_CLERK, "", &err), UPL_OK);
+    ck_assert_int_eq(upl_registry_login(r, "clerk3", "correct horse battery", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "data_comparison", "pass", "2023-03-05", NULL, &err), UPL_EAUTH);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_registry_act_local(r, "reviewer", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "data_comparison", "pass", "2023-03-05", "工资在标准以下", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "first_notice", "pass", "2023-03-06", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id, "first_notice", "objection", "2023-03-08", "异议", &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    /* The objection is raised on the notice step itself, in its period. */
+    int64_t id2 = 0;
+    ck_assert_int_eq(upl_case_open(r, UPL_CASE_ELIMINATE, "H009", 2023, NULL, &id2, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id2, "proposal", "pass", "2023-06-01", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id2, "verification", "pass", "2023-06-02", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id2, "notice", "objection", "2023-06-03", "有人反映收入不实", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, id2, "township_review", "pass", "2023-06-20", NULL, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_case_step(r, id2, "objection_review", "fail", "2023-06-20", "异议属实", &err), UPL_OK);
+    ck_assert_int_eq(upl_case_list(r, &t, &err), UPL_OK);
+    ck_assert_str_eq(table_str(t, "state", 1, buf, sizeof buf), "rejected");
+    upl_table_free(t);
+    ck_assert_int_eq(upl_case_step(r, id2, "township_review", "pass", "2023-06-21", NULL, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    /* Monitoring: category required, 15-day deadline, 5-day notice, effect on the wave. */
+    ck_assert_int_eq(upl_case_open(r, UPL_CASE_MONITOR, "H007", 2023, NULL, &mid, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_case_open(r, UPL_CASE_MONITOR, "H007", 2023, "突发严重困难户", &mid, &err), UPL_OK);
+    const char *steps[] = { "application", "village_appraisal", "data_comparison", "notice" };
+    const char *dates[] = { "2023-08-01", "2023-08-02", "2023-08-03", "2023-08-04" };
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(upl_case_step(r, mid, steps[i], "pass", dates[i], NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, mid, "township_review", "pass", "2023-08-08", NULL, &err), UPL_ERANGE);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_case_step(r, mid, "township_review", "pass", "2023-08-09", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, mid, "county_approval", "pass", "2023-08-10", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_step(r, mid, "registered", "pass", "2023-08-11", NULL, &err), UPL_OK);
+    ck_assert_int_eq(upl_case_list(r, &t, &err), UPL_OK);
+    ck_assert_int_eq((int)strlen(table_str(t, "deadline", 2, buf, sizeof buf)), 10);
+    upl_table_free(t);
+    ck_assert_int_eq(upl_registry_members(r, 2023, NULL, &t, &err), UPL_OK);
+    for (size_t i = 0; i < upl_table_n_rows(t); i++)
+        if (!strcmp(table_str(t, "household_code", i, buf, sizeof buf), "H007"))
+            ck_assert_str_eq(table_str(t, "monitoring_category", i, buf, sizeof buf), "突发严重困难户");
+    upl_table_free(t);
+    upl_registry_close(r);
+    free(list); free(uri); free(key);
+}
+END_TEST
+
+/* ---- assistance ------------------------------------------------------------------ */
+START_TEST(test_assist_coverage) {
+    int be = _i;
+    if (!reg_backend_available(be, "assist_coverage")) return;
+    char *uri, *key;
+    upl_registry *r = fixture_registry(be, "assist", &uri, &key);
+    upl_error err = {0};
+    upl_table *t = NULL;
+    char buf[256];
+    /* Accepted households and their causes: H001 因病 + 缺技术,缺资金; H002 因残; H007 缺资金;
+     * H008 因病; H009 缺技术; H010 因病. No measures yet: 8 uncovered causes. */
+    ck_assert_int_eq(upl_assist_coverage(r, 2023, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 8);
+    upl_table_free(t);
+    int64_t id;
+    upl_measure m = { "H001", 2023, "medical", 120050, "2023-05-01", "王书记", NULL, false };
+    ck_assert_int_eq(upl_assist_add(r, &m, &id, &err), UPL_OK);
+    upl_measure m2 = { "H001", 2023, "microcredit", 5000000, "2023-05-02", "李主任", NULL, true };   /* planned only */
+    ck_assert_int_eq(upl_assist_add(r, &m2, &id, &err), UPL_OK);
+    upl_measure m3 = { "H009", 2023, "skills_training", -1, "2023-06-01", "赵老师", "电工培训", false };
+    ck_assert_int_eq(upl_assist_add(r, &m3, &id, &err), UPL_OK);
+    upl_measure bad = { "H001", 2023, "magic", 1, "2023-05-01", NULL, NULL, false };
+    ck_assert_int_eq(upl_assist_add(r, &bad, &id, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_assist_coverage(r, 2023, &t, &err), UPL_OK);
+    /* H001 因病 and H009 缺技术 are now covered; H001 缺资金 only has a plan. */
+    ck_assert_uint_eq(upl_table_n_rows(t), 6);
+    bool h001_funds = false;
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        char code[32];
+        table_str(t, "household_code", i, code, sizeof code);
+        table_str(t, "cause", i, buf, sizeof buf);
+        ck_assert_msg(!(strcmp(code, "H001") == 0 && strcmp(buf, "因病") == 0), "H001 因病 still uncovered");
+        ck_assert_msg(strcmp(code, "H009") != 0, "H009 still uncovered");
+        if (!strcmp(code, "H001") && !strcmp(buf, "缺资金")) h001_funds = true;
+    }
+    ck_assert(h001_funds);
+    upl_table_free(t);
+    ck_assert_int_eq(upl_assist_list(r, 2023, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 3);
+    ck_assert_int_eq(upl_table_find(t, "amount_fen")->v.i64[0], 120050);
+    ck_assert_str_eq(table_str(t, "batch", 0, buf, sizeof buf), "社会保障兜底一批");
+    upl_table_free(t);
+    upl_registry_close(r);
+    free(uri); free(key);
+}
+END_TEST
+
 Suite *suite_registry(void) {
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("idnum");
@@ -532,6 +762,9 @@ Suite *suite_registry(void) {
     tcase_add_loop_test(tc, test_audit_chain, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_import_missing_columns, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_test(tc, test_key_file);
+    tcase_add_loop_test(tc, test_case_exit_workflow, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_case_objection_compare_monitor, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_assist_coverage, BACKEND_SQLITE, BACKEND_PG + 1);
     suite_add_tcase(s, tc);
     return s;
 }
