@@ -40,6 +40,7 @@ static const char usage[] =
     "  --ccd-boundary B     left ([a,b), default) | right ((a,b])\n"
     "  --lag-threshold X    max-min gap still counted as synchronous (default 0.1)\n"
     "  --obstacle           obstacle degree by indicator and by dimension\n"
+    "  --obstacle-top K     keep the K biggest obstacles per unit and year (default all)\n"
     "  --dagum COL          regional differences by COL: Dagum Gini and Theil decompositions\n"
     "  --convergence        sigma- and beta-convergence (needs a year column)\n"
     "  --controls A,B       control columns for conditional beta-convergence\n"
@@ -298,7 +299,7 @@ int cmd_revital(int argc, char **argv) {
         {"method", 0, true, NULL, false}, {"zero-rule", 0, true, NULL, false}, {"normalise", 0, true, NULL, false},
         {"critic", 0, true, NULL, false}, {"combine", 0, true, NULL, false}, {"combine-rule", 0, true, NULL, false},
         {"topsis", 0, true, NULL, false}, {"ccd", 0, false, NULL, false}, {"ccd-modified", 0, false, NULL, false},
-        {"ccd-boundary", 0, true, NULL, false}, {"lag-threshold", 0, true, NULL, false}, {"obstacle", 0, false, NULL, false},
+        {"ccd-boundary", 0, true, NULL, false}, {"lag-threshold", 0, true, NULL, false}, {"obstacle", 0, false, NULL, false}, {"obstacle-top", 0, true, NULL, false},
         {"dagum", 0, true, NULL, false}, {"convergence", 0, false, NULL, false}, {"controls", 0, true, NULL, false},
         {"density", 0, false, NULL, false}, {"density-points", 0, true, NULL, false}, {"missing", 0, true, NULL, false},
         {"town-country", 0, false, NULL, false}, {"income", 0, true, NULL, false}, {"urban", 0, true, NULL, false},
@@ -397,7 +398,12 @@ int cmd_revital(int argc, char **argv) {
             else if (strcmp(v, "left")) { cli_error(cmd, "--ccd-boundary: expected left or right, found `%s`", v); return CLI_USAGE; }
         }
         if ((v = cli_get(opts, n, "lag-threshold")) && cli_double(cmd, "lag-threshold", v, &o.lag_threshold)) return CLI_USAGE;
-        o.do_obstacle = cli_has(opts, n, "obstacle");
+        o.do_obstacle = cli_has(opts, n, "obstacle") || cli_has(opts, n, "obstacle-top");
+        if ((v = cli_get(opts, n, "obstacle-top"))) {
+            long long k;
+            if (cli_int(cmd, "obstacle-top", v, 1, 1000000, &k)) return CLI_USAGE;
+            o.obstacle_top = (size_t)k;
+        }
         o.region_col = cli_get(opts, n, "dagum");
         o.do_convergence = cli_has(opts, n, "convergence");
         if (o.do_convergence && !o.year_col) { cli_error(cmd, "--convergence needs a year column (--year COL)"); return CLI_USAGE; }

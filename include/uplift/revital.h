@@ -307,6 +307,7 @@ typedef struct upl_revital_options {
     int ccd_boundary;          /* upl_revital_boundary */
     double lag_threshold;      /* default 0.1 */
     bool do_obstacle;
+    size_t obstacle_top;       /* keep the K biggest obstacles per unit-year (0 = all) */
     bool do_convergence;       /* sigma and beta (needs year_col) */
     const char *const *controls; size_t n_controls; /* conditional beta controls (panel columns) */
     bool do_kde;

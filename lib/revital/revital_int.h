@@ -16,7 +16,7 @@ int rv_push_f64(upl_column *c, double v);
 int rv_push_text(upl_column *c, const char *s);
 /* Competition ranks (1 = highest value; ties share the smallest rank:
  * 1, 2, 2, 4) of v over the rows listed in idx (n entries); rank[idx[k]]
- * gets the rank. NaN ranks as 0 (unranked). */
-void rv_rank_desc(const double *v, const size_t *idx, size_t n, int64_t *rank);
+ * gets the rank. NaN ranks as 0 (unranked). Returns UPL_OK or UPL_ENOMEM. */
+int rv_rank_desc(const double *v, const size_t *idx, size_t n, int64_t *rank) UPL_MUST_CHECK;
 
 #endif

@@ -373,7 +373,7 @@ static int compute_scores(run *r) {
     for (int32_t y = 0; y < r->n_years; y++) {
         size_t k = 0;
         for (size_t i = 0; i < n; i++) if (r->year[i] == y) rows[k++] = i;
-        rv_rank_desc(r->score, rows, k, r->rank);
+        if (rv_rank_desc(r->score, rows, k, r->rank)) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
     }
     if (r->opt->topsis) {
         r->tc = upl_malloc(n * sizeof *r->tc);
@@ -410,7 +410,7 @@ static int compute_scores(run *r) {
         for (int32_t y = 0; !rc && y < r->n_years; y++) {
             size_t k = 0;
             for (size_t i = 0; i < n; i++) if (r->year[i] == y) rows[k++] = i;
-            rv_rank_desc(r->tc, rows, k, r->trank);
+            if (rv_rank_desc(r->tc, rows, k, r->trank)) rc = R_ERR(UPL_ENOMEM, "out of memory");
         }
     }
 fail:
@@ -498,8 +498,12 @@ static int settings_table(run *r) {
         snprintf(buf, sizeof buf, "|max U - min U| <= %.17g is synchronous; else the lowest dimension lags", o->lag_threshold);
         KV("ccd_lag_threshold", buf, "相对发展度：同步或滞后判定");
     }
-    if (o->do_obstacle)
-        KV("obstacle", "normalised O = 100 w_j (1-z_ij) / sum_j w_j (1-z_ij); plain P = w_j (1-z_ij)", "障碍度：归一化形式与未归一化形式");
+    if (o->do_obstacle) {
+        KV("obstacle", "normalised O = 100 w_j (1-z_ij) / sum_j w_j (1-z_ij); plain P = w_j (1-z_ij); F_j = final weight",
+           "障碍度：归一化形式与未归一化形式");
+        snprintf(buf, sizeof buf, "%zu", o->obstacle_top);
+        KV("obstacle_top", o->obstacle_top ? buf : "all", "每个地区-年份保留的最大障碍因子数");
+    }
     if (o->region_col) {
         KV("region_column", o->region_col, "区域列");
         KV("regional_gini", "Dagum (1997) decomposition of scores, unweighted units", "Dagum 基尼系数分解（区域内、区域间、超变密度）");
@@ -666,7 +670,7 @@ fail:
 
 static int ccd_table(run *r) {
     int rc = UPL_OK;
-    upl_column *cu, *cy, *c[8];
+    upl_column *cu, *cy, *c[9];
     if (r->nd < 2) return R_ERR(UPL_EMISUSE, "coupling coordination needs at least 2 dimensions; `%s` has %zu", r->sys->name, r->nd);
     upl_table *t = upl_table_new();
     if (!t) return R_ERR(UPL_ENOMEM, "out of memory");
@@ -674,7 +678,8 @@ static int ccd_table(run *r) {
         (rc = rv_add_col(t, "T", UPL_F64, "综合发展指数", &c[1], r->err)) || (rc = rv_add_col(t, "D", UPL_F64, "耦合协调度", &c[2], r->err)) ||
         (rc = rv_add_col(t, "level", UPL_I64, "等级(0-9)", &c[3], r->err)) || (rc = rv_add_col(t, "class", UPL_STR, "class", &c[4], r->err)) ||
         (rc = rv_add_col(t, "class_zh", UPL_STR, "协调类型", &c[5], r->err)) || (rc = rv_add_col(t, "relative_development", UPL_F64, "相对发展度(min/max)", &c[6], r->err)) ||
-        (rc = rv_add_col(t, "lagging", UPL_STR, "滞后子系统", &c[7], r->err)))
+        (rc = rv_add_col(t, "lagging", UPL_STR, "滞后子系统", &c[7], r->err)) ||
+        (rc = rv_add_col(t, "lagging_zh", UPL_STR, "滞后子系统名称", &c[8], r->err)))
         goto fail;
     for (size_t i = 0; i < r->n; i++) {
         upl_revital_ccd o;
@@ -689,7 +694,10 @@ static int ccd_table(run *r) {
         if (!rc) rc = rv_push_text(c[4], upl_revital_ccd_level_name(o.level, false));
         if (!rc) rc = rv_push_text(c[5], upl_revital_ccd_level_name(o.level, true));
         if (!rc) rc = rv_push_f64(c[6], o.relative);
-        if (!rc) rc = rv_push_text(c[7], o.lagging < 0 ? "synchronous 同步" : r->sys->dims[o.lagging].name);
+        if (!rc) rc = rv_push_text(c[7], o.lagging < 0 ? "synchronous" : r->sys->dims[o.lagging].name);
+        if (!rc) rc = rv_push_text(c[8], o.lagging < 0 ? "同步"
+                                         : r->sys->dims[o.lagging].label_zh ? r->sys->dims[o.lagging].label_zh
+                                                                            : r->sys->dims[o.lagging].name);
         if (rc) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
     }
     return add_result(r, "ccd", t);
@@ -706,8 +714,9 @@ static int obstacle_tables(run *r) {
     double *dn = upl_malloc((m > nd ? m : nd) * sizeof *dn), *dp = upl_malloc(nd * sizeof *dp);
     int64_t *rk = upl_malloc((m > nd ? m : nd) * sizeof *rk);
     size_t *idx = upl_malloc((m > nd ? m : nd) * sizeof *idx);
+    size_t *ord = upl_malloc((m > nd ? m : nd) * sizeof *ord);
     upl_column *cu, *cy, *c[6], *cu2, *cy2, *d[4];
-    if (!on || !op || !dn || !dp || !rk || !idx) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
+    if (!on || !op || !dn || !dp || !rk || !idx || !ord) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
     for (size_t i = 0; i < n; i++) {
         const double *w = &r->w[(size_t)r->scope_of[i] * m];
         if ((rc = upl_revital_obstacle(&r->zs[i * m], 1, m, w, &on[i * m], &op[i * m], r->err))) goto fail;
@@ -726,8 +735,15 @@ static int obstacle_tables(run *r) {
         goto fail;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < m; j++) idx[j] = j;
-        rv_rank_desc(&on[i * m], idx, m, rk);
-        for (size_t j = 0; j < m && !rc; j++) {
+        if (rv_rank_desc(&on[i * m], idx, m, rk)) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
+        size_t top = r->opt->obstacle_top;
+        /* rows in rank order (ties in indicator order): ranks are 1..m */
+        size_t k = 0;
+        for (int64_t want = 1; want <= (int64_t)m; want++)
+            for (size_t j = 0; j < m; j++) if (rk[j] == want) ord[k++] = j;
+        for (size_t q = 0; q < m && !rc; q++) {
+            size_t j = ord[q];
+            if (top && rk[j] > (int64_t)top) continue;
             rc = push_unit_year(r, i, cu, cy);
             if (!rc) rc = rv_push_text(c[0], r->sys->inds[j].name);
             if (!rc) rc = rv_push_text(c[1], r->sys->dims[r->sys->inds[j].dimension].name);
@@ -744,8 +760,13 @@ static int obstacle_tables(run *r) {
             dp[q] = upl_ksum_value(&b);
             idx[q] = q;
         }
-        rv_rank_desc(dn, idx, nd, rk);
-        for (size_t q = 0; q < nd && !rc; q++) {
+        if (rv_rank_desc(dn, idx, nd, rk)) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
+        k = 0;
+        for (int64_t want = 1; want <= (int64_t)nd; want++)
+            for (size_t q = 0; q < nd; q++) if (rk[q] == want) ord[k++] = q;
+        for (size_t qq = 0; qq < nd && !rc; qq++) {
+            size_t q = ord[qq];
+            if (top && rk[q] > (int64_t)top) continue;
             rc = push_unit_year(r, i, cu2, cy2);
             if (!rc) rc = rv_push_text(d[0], r->sys->dims[q].name);
             if (!rc) rc = rv_push_f64(d[1], dn[q]);
@@ -763,7 +784,7 @@ static int obstacle_tables(run *r) {
 fail:
     upl_table_free(t);
     upl_table_free(t2);
-    upl_free(on); upl_free(op); upl_free(dn); upl_free(dp); upl_free(rk); upl_free(idx);
+    upl_free(on); upl_free(op); upl_free(dn); upl_free(dp); upl_free(rk); upl_free(idx); upl_free(ord);
     return rc;
 }
 

@@ -55,12 +55,9 @@ static int cmp_desc(const void *a, const void *b) {
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-void rv_rank_desc(const double *v, const size_t *idx, size_t n, int64_t *rank) {
+int rv_rank_desc(const double *v, const size_t *idx, size_t n, int64_t *rank) {
     vi *a = upl_malloc((n ? n : 1) * sizeof *a);
-    if (!a) { /* ranks are a convenience; without memory leave them unranked */
-        for (size_t k = 0; k < n; k++) rank[idx[k]] = 0;
-        return;
-    }
+    if (!a) return UPL_ENOMEM;
     size_t m = 0;
     for (size_t k = 0; k < n; k++) {
         if (isnan(v[idx[k]])) rank[idx[k]] = 0;
@@ -70,6 +67,7 @@ void rv_rank_desc(const double *v, const size_t *idx, size_t n, int64_t *rank) {
     for (size_t k = 0; k < m; k++)
         rank[a[k].i] = (k > 0 && a[k].v == a[k - 1].v) ? rank[a[k - 1].i] : (int64_t)k + 1;
     upl_free(a);
+    return UPL_OK;
 }
 
 void upl_revital_result_free(upl_revital_result *r) {

@@ -381,13 +381,19 @@ START_TEST(test_panel_pooled_vs_blocks) {
     ck_assert_uint_eq(upl_table_n_rows(oi), n * m);
     ck_assert_uint_eq(upl_table_n_rows(od), n * 5);
     for (size_t i = 0; i < n; i++) {
-        double tot = 0, d0 = 0;
+        /* rows come in rank order within each unit-year */
+        double tot = 0, d0 = 0, dd = NAN;
         for (size_t j = 0; j < m; j++) {
-            tot += cellv(oi, "obstacle_pct", i * m + j);
-            if (s->inds[j].dimension == 0) d0 += cellv(oi, "obstacle_pct", i * m + j);
+            size_t q = i * m + j;
+            tot += cellv(oi, "obstacle_pct", q);
+            ck_assert_near(cellv(oi, "rank", q), (double)(j + 1), 0); /* no ties in this panel */
+            if (!strcmp(cells(oi, "dimension", q), "industry")) d0 += cellv(oi, "obstacle_pct", q);
+            if (j) ck_assert(cellv(oi, "obstacle_pct", q) <= cellv(oi, "obstacle_pct", q - 1));
         }
+        for (size_t q = i * 5; q < i * 5 + 5; q++)
+            if (!strcmp(cells(od, "dimension", q), "industry")) dd = cellv(od, "obstacle_pct", q);
         ck_assert_near(tot, 100.0, 1e-12);
-        ck_assert_near(cellv(od, "obstacle_pct", i * 5), d0, 1e-12);
+        ck_assert_near(dd, d0, 1e-12);
     }
     /* regional: Dagum parts add up to the direct Gini of each year's scores */
     upl_table *rg = upl_revital_result_find(r, "regional");
@@ -590,8 +596,46 @@ START_TEST(test_alloc_failures) {
         }
     }
     ck_assert(ok);
-    upl_revital_system_free(s);
     upl_table_free(t);
+    /* two years: convergence tables too */
+    static const char *const U8[8] = {"u1", "u2", "u3", "u4", "u1", "u2", "u3", "u4"};
+    static const int64_t Y8[8] = {2020, 2020, 2020, 2020, 2021, 2021, 2021, 2021};
+    double a8[8] = {1, 2, 3, 4, 2, 3, 3.5, 4}, b8[8] = {4, 3, 2, 1, 3, 3, 2, 1}, c8[8] = {1, 5, 2, 3, 2, 5, 3, 3};
+    t = small_table(8, U8, Y8, a8, b8, c8);
+    o.region_col = NULL;
+    o.do_convergence = true;
+    ok = 0;
+    for (long k = 1; k < 8000; k++) {
+        upl_revital_result *r = NULL;
+        upl_error err = {0};
+        upl_alloc_fail_after(k, false);
+        int rc = upl_revital_run(t, s, &o, &r, &err);
+        bool failed = upl_alloc_failed();
+        upl_alloc_fail_after(0, false);
+        upl_error_clear(&err);
+        if (rc == UPL_OK) {
+            upl_revital_result_free(r);
+            if (!failed) { ok = 1; break; }
+        }
+    }
+    ck_assert(ok);
+    upl_table_free(t);
+    upl_revital_system_free(s);
+    /* the YAML loader */
+    ok = 0;
+    for (long k = 1; k < 2000; k++) {
+        upl_revital_system *q = NULL;
+        upl_error err = {0};
+        upl_alloc_fail_after(k, false);
+        int rc = upl_revital_system_parse(SYS_ABC, strlen(SYS_ABC), "t.yaml", &q, &err);
+        bool failed = upl_alloc_failed();
+        upl_alloc_fail_after(0, false);
+        upl_error_clear(&err);
+        upl_revital_system_free(q);
+        if (rc == UPL_OK && !failed) { ok = 1; break; }
+        if (rc != UPL_OK) ck_assert_ptr_null(q);
+    }
+    ck_assert(ok);
 }
 END_TEST
 
