@@ -61,6 +61,8 @@ UPL_EXPORT int upl_identify_households(const upl_identify *r, upl_table **out, u
  * the given one (so equally named villages in different townships stay
  * apart). Columns: the keys, households, persons, poor_households,
  * poor_persons, unknown_households, incidence (poor persons / persons),
+ * intensity (Alkire-Foster A: mean score of the poor, person-weighted), m0
+ * (sum over poor persons of the score / persons of determined households),
  * failed_<indicator> (households deprived), category_<id>, cause_<code>
  * (main causes among poor households), exit_eligible. */
 UPL_EXPORT int upl_identify_summary(const upl_identify *r, const char *level, upl_table **out,

@@ -334,6 +334,7 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
     upl_table *o = NULL;
     sbuf key = {0}, tmp = {0};
     uint64_t *acc = NULL;
+    double *dacc = NULL;
     *out = NULL;
     if (level && strcmp(level, "all")) {
         size_t li = SIZE_MAX;
@@ -372,9 +373,17 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
     if (!acc) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     const uint8_t *poor = upl_eval_poor(ev), *ex = upl_eval_exit_eligible(ev);
     const int32_t *cat = upl_eval_category(ev), *mc = upl_eval_main_cause(ev);
+    /* Alkire-Foster intensity and M0 over persons of determined households:
+     * A = sum_poor size*c / sum_poor size, M0 = sum_poor size*c / determined persons */
+    const int64_t *slo = upl_eval_score_lo(ev);
+    double sden = (double)upl_eval_score_den(ev);
+    dacc = upl_calloc(2 * NG + 1, sizeof *dacc);
+    if (!dacc) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     for (size_t g = 0; g < G; g++) {
         uint64_t *a = acc + (size_t)grp[g] * width;
         uint64_t sz = upl_eval_household_size(ev, g);
+        if (poor[g] != 2) dacc[2 * (size_t)grp[g]] += (double)sz;
+        if (poor[g] == 1) dacc[2 * (size_t)grp[g] + 1] += (double)sz * (double)slo[g] / sden;
         a[0]++;
         a[1] += sz;
         if (poor[g] == 1) { a[2]++; a[3] += sz; }
@@ -400,7 +409,7 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
     if (!o) { upl_free(order); rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     upl_column **kcols = upl_calloc(n_keys + 1, sizeof *kcols);
     upl_column **vcols = upl_calloc(width + 1, sizeof *vcols);
-    upl_column *inc = NULL;
+    upl_column *inc = NULL, *c_int = NULL, *c_m0 = NULL;
     if (!kcols || !vcols) { upl_free(order); upl_free(kcols); upl_free(vcols); rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     for (size_t k = 0; k < n_keys && !rc; k++) rc = upl_table_add_column(o, levels[k], UPL_CAT, &kcols[k], err);
     static const char *const base[] = {"households", "persons", "poor_households", "poor_persons", "unknown_households", "exit_eligible"};
@@ -408,6 +417,8 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
         rc = upl_table_add_column(o, base[v], UPL_I64, &vcols[v], err);
         if (!rc && v == 4) rc = upl_table_add_column(o, "incidence", UPL_F64, &inc, err);
     }
+    if (!rc) rc = upl_table_add_column(o, "intensity", UPL_F64, &c_int, err);
+    if (!rc) rc = upl_table_add_column(o, "m0", UPL_F64, &c_m0, err);
     for (size_t i = 0; i < ni && !rc; i++) {
         char name[256];
         snprintf(name, sizeof name, "failed_%s", upl_profile_indicator_at(p, i)->id);
@@ -436,6 +447,8 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
         const uint64_t *a = acc + gi * width;
         for (size_t v = 0; v < width && !rc; v++) rc = upl_col_push_i64(vcols[v], (int64_t)a[v]);
         if (!rc) rc = a[1] ? upl_col_push_f64(inc, (double)a[3] / (double)a[1]) : upl_col_push_null(inc);
+        if (!rc) rc = a[3] ? upl_col_push_f64(c_int, dacc[2 * gi + 1] / (double)a[3]) : upl_col_push_null(c_int);
+        if (!rc) rc = dacc[2 * gi] > 0 ? upl_col_push_f64(c_m0, dacc[2 * gi + 1] / dacc[2 * gi]) : upl_col_push_null(c_m0);
         if (rc && rc != UPL_OK && !err->code) upl_error_set(err, rc, "out of memory");
     }
     upl_free(order); upl_free(kcols); upl_free(vcols);
@@ -444,7 +457,7 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
     o = NULL;
 fail:
     upl_table_free(o);
-    upl_free(kc); upl_free(grp); upl_free(acc);
+    upl_free(kc); upl_free(grp); upl_free(acc); upl_free(dacc);
     upl_dict_free(combo);
     upl_free(key.s); upl_free(tmp.s);
     return rc;
