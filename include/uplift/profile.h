@@ -232,6 +232,11 @@ UPL_EXPORT const upl_profile_area_rule *upl_profile_area_rule_at(const upl_profi
  * the default). */
 UPL_EXPORT int upl_profile_threshold(const upl_profile *p, const char *section, const char *name,
                                      int year, const char *province, double *out) UPL_MUST_CHECK;
+/* Monitoring triggers (monitoring: triggers:): id, labels and rule text;
+ * evaluate a rule with upl_eval_expr(). Borrowed strings. */
+UPL_EXPORT size_t upl_profile_n_triggers(const upl_profile *p);
+UPL_EXPORT const char *upl_profile_trigger(const upl_profile *p, size_t i, const char **rule, const char **label_en,
+                                           const char **label_zh);
 /* Region group (east/central/west/northeast) of a province (name or 2-digit
  * code) per the profile's region table (DOMAIN.md §7), or NULL. */
 UPL_EXPORT const char *upl_profile_region(const upl_profile *p, const char *province);

@@ -1041,3 +1041,13 @@ int upl_profile_load_named(const char *name, upl_profile **out, upl_error *err) 
     for (size_t i = 0; i < nd; i++) upl_free(dirs[i]);
     return rc;
 }
+
+size_t upl_profile_n_triggers(const upl_profile *p) { return p->n_triggers; }
+const char *upl_profile_trigger(const upl_profile *p, size_t i, const char **rule, const char **label_en,
+                                const char **label_zh) {
+    if (i >= p->n_triggers) return NULL;
+    if (rule) *rule = p->triggers[i].text;
+    if (label_en) *label_en = p->triggers[i].label_en;
+    if (label_zh) *label_zh = p->triggers[i].label_zh;
+    return p->triggers[i].id;
+}
