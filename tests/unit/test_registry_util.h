@@ -106,12 +106,13 @@ static __attribute__((unused)) size_t reg_write_synthetic(const char *path, cons
     for (int h = 0; h < n_households; h++) {
         int size = 1 + h % 4;
         for (int m = 0; m < size; m++) {
-            char d17[18], id[19];
-            /* address 110105, birth 19500101 + m*10 years, sequence from h and seed */
+            char d17[32], id[19];
+            /* address 110105; birth year by member, month/day and sequence from h and seed */
             int year = 1940 + m * 15 + (h % 7);
             int seq = (h * 4 + m + seed * 7919) % 1000;
             int month = 1 + (h / 250) % 12, day = 1 + (h / 3000) % 28;
-            snprintf(d17, sizeof d17, "110105%04d%02d%02d%03d", year % 10000, month % 100, day % 100, seq % 1000);
+            snprintf(d17, sizeof d17, "110105%04u%02u%02u%03u", (unsigned)year % 10000u, (unsigned)month % 100u,
+                     (unsigned)day % 100u, (unsigned)seq % 1000u);
             reg_make_id(d17, id);
             int sex = ((id[16] - '0') % 2) ? 1 : 2;
             fprintf(f, "%s%06d,%s,%d,因病,%d.%02d,%s%06d_%d,成员%d,%s,%s,%s,健康\n", prefix, h, area, size,
