@@ -137,6 +137,26 @@ static int sink_chunk(void *ctx, const upl_table *h, const upl_table *m, const u
     return UPL_OK;
 }
 
+/* mkdir -p: create out_dir and any missing parents. */
+static int make_dirs(const char *dir, upl_error *err) {
+    char *p = upl_strdup(dir);
+    if (!p) return upl_error_set(err, UPL_ENOMEM, "out of memory");
+    int rc = UPL_OK;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s) continue;
+        char c = *s;
+        *s = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            rc = upl_error_at(err, UPL_EIO, dir, 0, 0, NULL, "cannot create the folder `%s`: %s", p, strerror(errno));
+            break;
+        }
+        *s = c;
+        if (!c) break;
+    }
+    upl_free(p);
+    return rc;
+}
+
 int upl_synth_write(const upl_synth_tables *t, const upl_synth_options *o, const char *format,
                     const char *out_dir, upl_synth_summary *summary, upl_error *err) {
     int rc = UPL_OK;
@@ -146,8 +166,8 @@ int upl_synth_write(const upl_synth_tables *t, const upl_synth_options *o, const
     if (strcmp(format, "csv") && strcmp(format, "upl"))
         return upl_error_set(err, UPL_EMISUSE, "format must be csv or upl, not `%s`", format);
     fs.is_csv = !strcmp(format, "csv");
-    if (mkdir(out_dir, 0777) != 0 && errno != EEXIST)
-        return upl_error_at(err, UPL_EIO, out_dir, 0, 0, NULL, "cannot create the folder: %s", strerror(errno));
+    if (!*out_dir) return upl_error_set(err, UPL_EMISUSE, "empty output folder name");
+    UPL_TRY(make_dirs(out_dir, err));
     for (int k = 0; k < 3; k++) {
         fs.path[k] = upl_asprintf("%s/%s.%s", out_dir, NAMES[k], format);
         UPL_FAIL_IF(!fs.path[k], err, UPL_ENOMEM, "out of memory");
