@@ -17,7 +17,8 @@
  *
  * Input: seeded generator below (BENCH_DIR, default /tmp/uplift-bench); the
  * snapshot is made once with `uplift convert`. Timings: best of BENCH_REPEAT
- * (default 2), warm page cache. */
+ * (default 2), warm page cache. BENCH_PEERS=0 runs uplift alone (for sizes
+ * where the peers do not fit in memory). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -263,9 +264,10 @@ int main(void) {
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/bench/peers/measure_pandas.py' '%s' %g '%s'", root, csv, z, out_pd);
     char log[600];
     snprintf(log, sizeof log, "%s/measure_peer.log", dir);
-    int have_pd = run_peer(cmd, log, &s_pd, &r_pd, &pd_read, &pd_comp) == 0;
+    bool peers = !getenv("BENCH_PEERS") || atoi(getenv("BENCH_PEERS")) != 0; /* BENCH_PEERS=0: uplift only */
+    int have_pd = peers && run_peer(cmd, log, &s_pd, &r_pd, &pd_read, &pd_comp) == 0;
     snprintf(cmd, sizeof cmd, "cd '%s' && node bench/peers/measure_duckdb.mjs '%s' %g '%s' 2", root, csv, z, out_dk);
-    int have_dk = run_peer(cmd, log, &s_dk, &r_dk, &dk_read, &dk_comp) == 0;
+    int have_dk = peers && run_peer(cmd, log, &s_dk, &r_dk, &dk_read, &dk_comp) == 0;
     double diff_pd = have_pd ? compare(out_pd, ref, G) : NAN, diff_dk = have_dk ? compare(out_dk, ref, G) : NAN;
 
     double bytes_add = (double)persons * (8 + 8 + 4); /* y, w, group id */
@@ -290,11 +292,11 @@ int main(void) {
     if (have_pd)
         printf("  pandas/numpy (read_csv + compute)         %8.3f  %10.0f   %6.1fx slower (csv), %6.1fx (upl)\n", s_pd,
                r_pd / 1024.0, s_pd / s_cli_csv, s_pd / s_cli_upl);
-    else printf("  pandas/numpy: not available (apt-get install python3-pandas)\n");
+    else printf("  pandas/numpy: %s\n", peers ? "not available (apt-get install python3-pandas)" : "not run (BENCH_PEERS=0)");
     if (have_dk)
         printf("  DuckDB SQL, 2 threads (read_csv + query)  %8.3f  %10.0f   %6.1fx slower (csv), %6.1fx (upl)\n", s_dk,
                r_dk / 1024.0, s_dk / s_cli_csv, s_dk / s_cli_upl);
-    else printf("  DuckDB: not available (npm install in the repository root)\n");
+    else printf("  DuckDB: %s\n", peers ? "not available (npm install in the repository root)" : "not run (BENCH_PEERS=0)");
     printf("\ncompute only (data already in memory)       seconds   vs uplift 2 threads\n");
     printf("  uplift upl_measure_compute, 2 threads     %8.3f\n", t_all[1]);
     if (have_pd) printf("  pandas/numpy                              %8.3f   %6.1fx slower (read_csv %.3f s)\n", pd_comp, pd_comp / t_all[1], pd_read);

@@ -505,12 +505,13 @@ int upl_measure_compute(const upl_measure_input *in, const upl_measure_req *req,
             }
         }
     }
-    if (has_line_measure && opt->line == UPL_LINE_RELATIVE) {
-        e.need_sort = true;
-        need_pass2 = true;
+    if (opt->line == UPL_LINE_RELATIVE) {
+        e.need_sort = true; /* the median, even when only `line` or no line measure is asked */
+        if (has_line_measure) need_pass2 = true;
     }
     base.is_gap_capped = opt->is_gap_capped;
-    e.need_all_dist = opt->line == UPL_LINE_RELATIVE && !opt->is_rel_by_group;
+    /* a separate whole-population sort only when groups split the population */
+    e.need_all_dist = opt->line == UPL_LINE_RELATIVE && !opt->is_rel_by_group && in->group != NULL;
 
     e.par1 = upl_calloc(G, sizeof *e.par1);
     e.par2 = upl_calloc(G, sizeof *e.par2);
@@ -626,9 +627,11 @@ int upl_measure_compute(const upl_measure_input *in, const upl_measure_req *req,
 
     /* lines */
     if (opt->line == UPL_LINE_RELATIVE) {
-        double zall = e.need_all_dist ? opt->rel_share * upl_dist_quantile(&e.all, 0.5, opt->quantile_rule) : NAN;
+        /* whole population: its own sort, or the single group when there are no groups */
+        const upl_dist *pop = e.need_all_dist ? &e.all : (!in->group ? &e.dist[0] : NULL);
+        double zall = pop ? opt->rel_share * upl_dist_quantile(pop, 0.5, opt->quantile_rule) : NAN;
         for (size_t g = 0; g < G; g++)
-            res->line[g] = e.need_all_dist ? zall : opt->rel_share * upl_dist_quantile(&e.dist[g], 0.5, opt->quantile_rule);
+            res->line[g] = pop ? zall : opt->rel_share * upl_dist_quantile(&e.dist[g], 0.5, opt->quantile_rule);
     }
 
     /* pass 2 */

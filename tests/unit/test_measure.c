@@ -182,6 +182,33 @@ START_TEST(test_relative_line) {
     ck_assert_near(got[0], 2.4, TOL);
     ck_assert_near(got[1], 2.0 / 6, TOL);
     ck_assert_near(got[2], ((2.4 - 1) / 2.4 + (2.4 - 2) / 2.4) / 6, TOL);
+    /* no line measure asked: still fine (the line is computed and unused) */
+    static const char *const mean_only[] = {"mean"};
+    run(y, NULL, 6, mean_only, 1, &o, got);
+    ck_assert_near(got[0], 32.0 / 6, TOL);
+    /* with groups the line comes from the whole population (incl. a row with no group);
+     * --rel-by-group uses each group's median */
+    static const int32_t g[] = {0, 0, 0, 1, 1, -1};
+    upl_measure_req req[2];
+    upl_error err = {0};
+    ck_assert_int_eq(upl_measure_parse("line", &req[0], &err), UPL_OK);
+    ck_assert_int_eq(upl_measure_parse("fgt0", &req[1], &err), UPL_OK);
+    upl_measure_input in = {.n = 6, .y = y, .group = g, .n_groups = 2};
+    upl_measure_result *r = NULL;
+    o.quantile_rule = UPL_QUANTILE_EUROSTAT;
+    ck_assert_int_eq(upl_measure_compute(&in, req, 2, &o, &r, &err), UPL_OK);
+    ck_assert_near(upl_measure_result_get(r, 0, 0)->value, 2.1, TOL);
+    ck_assert_near(upl_measure_result_get(r, 0, 1)->value, 2.1, TOL);
+    ck_assert_near(upl_measure_result_get(r, 1, 0)->value, 2.0 / 3, TOL);
+    ck_assert_int_eq(r->n_outside, 1);
+    upl_measure_result_free(r);
+    o.is_rel_by_group = true; /* group 0 {1,2,3}: median 2 -> 1.2; group 1 {4,10}: (4+10)/2 -> 4.2 */
+    ck_assert_int_eq(upl_measure_compute(&in, req, 2, &o, &r, &err), UPL_OK);
+    ck_assert_near(upl_measure_result_get(r, 0, 0)->value, 1.2, TOL);
+    ck_assert_near(upl_measure_result_get(r, 0, 1)->value, 0.6 * 7, TOL);
+    ck_assert_near(upl_measure_result_get(r, 1, 0)->value, 1.0 / 3, TOL);
+    ck_assert_near(upl_measure_result_get(r, 1, 1)->value, 0.5, TOL);
+    upl_measure_result_free(r);
 }
 END_TEST
 
