@@ -6,7 +6,9 @@
  * nothing is rounded here. Headers are bold; a column label in Chinese
  * recorded in the table metadata under "zh:<column>" is added as a second
  * header line in the same cell for people reading the sheet. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <xlsxwriter.h>
 #include "uplift/io.h"
@@ -94,6 +96,11 @@ int upl_write_xlsx_sheets(const upl_table *const *tables, const char *const *she
             if (!strcmp(s, sheets && sheets[k] ? sheets[k] : "Sheet1"))
                 return upl_error_at(err, UPL_EMISUSE, path, 0, 0, NULL, "sheet name `%s` is used twice", s);
     }
+    /* libxlsxwriter reports an unwritable path on stderr at close time; the
+     * library must not print, so find out first, with errno in our message. */
+    FILE *probe = fopen(path, "wb");
+    if (!probe) return upl_error_at(err, UPL_EIO, path, 0, 0, NULL, "cannot write the workbook: %s", strerror(errno));
+    fclose(probe);
     lxw_workbook *wb = workbook_new(path);
     if (!wb) return upl_error_at(err, UPL_EIO, path, 0, 0, NULL, "cannot create the workbook");
     lxw_format *bold = workbook_add_format(wb);

@@ -876,9 +876,11 @@ static double year_value(run *r, int32_t y) {
     return (end != s && !*end) ? v : (double)y;
 }
 
-typedef struct betacols { upl_column *model, *term, *est, *se, *t, *n, *r2; } betacols;
-static int beta_push(run *r, betacols *c, const char *model, const char *term, double est, double se, size_t n, double r2) {
-    int rc = rv_push_text(c->model, model);
+typedef struct betacols { upl_column *group, *model, *term, *est, *se, *t, *n, *r2; } betacols;
+static int beta_push(run *r, betacols *c, const char *group, const char *model, const char *term, double est, double se,
+                     size_t n, double r2) {
+    int rc = rv_push_text(c->group, group);
+    if (!rc) rc = rv_push_text(c->model, model);
     if (!rc) rc = rv_push_text(c->term, term);
     if (!rc) rc = rv_push_f64(c->est, est);
     if (!rc) rc = rv_push_f64(c->se, se);
@@ -898,9 +900,15 @@ static int convergence_tables(run *r) {
     double *y = upl_malloc(n * sizeof *y), *X = upl_malloc(n * kx * sizeof *X), *Y = upl_malloc(n * sizeof *Y);
     int64_t *cell = upl_malloc((size_t)nu * (size_t)ny * sizeof *cell);
     double *b = upl_malloc(kx * sizeof *b), *se = upl_malloc(kx * sizeof *se);
+    double *X2 = upl_malloc(n * kx * sizeof *X2), *Y2 = upl_malloc(n * sizeof *Y2);
+    int32_t *obs_unit = upl_malloc(n * sizeof *obs_unit);
     upl_column **ctl = upl_calloc(o->n_controls ? o->n_controls : 1, sizeof *ctl);
     upl_column *c[7];
-    if (!t || !rows || !y || !X || !Y || !cell || !b || !se || !ctl) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
+    if (!t || !rows || !y || !X || !Y || !cell || !b || !se || !ctl || !X2 || !Y2 || !obs_unit) {
+        rc = R_ERR(UPL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (kx > 64) { rc = R_ERR(UPL_ELIMIT, "at most 62 control variables"); goto fail; }
     if ((rc = rv_add_col(t, o->year_col ? o->year_col : "year", UPL_STR, "年份", &c[0], r->err)) ||
         (rc = rv_add_col(t, "group", UPL_STR, "组别", &c[1], r->err)) || (rc = rv_add_col(t, "n", UPL_I64, "地区数", &c[2], r->err)) ||
         (rc = rv_add_col(t, "mean", UPL_F64, "均值", &c[3], r->err)) || (rc = rv_add_col(t, "sd", UPL_F64, "标准差 σ", &c[4], r->err)) ||
@@ -945,66 +953,102 @@ static int convergence_tables(run *r) {
     tb = upl_table_new();
     betacols bc;
     if (!tb) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
-    if ((rc = rv_add_col(tb, "model", UPL_STR, "模型", &bc.model, r->err)) || (rc = rv_add_col(tb, "term", UPL_STR, "变量", &bc.term, r->err)) ||
+    if ((rc = rv_add_col(tb, "group", UPL_STR, "组别", &bc.group, r->err)) ||
+        (rc = rv_add_col(tb, "model", UPL_STR, "模型", &bc.model, r->err)) || (rc = rv_add_col(tb, "term", UPL_STR, "变量", &bc.term, r->err)) ||
         (rc = rv_add_col(tb, "estimate", UPL_F64, "估计值", &bc.est, r->err)) || (rc = rv_add_col(tb, "std_error", UPL_F64, "标准误", &bc.se, r->err)) ||
         (rc = rv_add_col(tb, "t_value", UPL_F64, "t 值", &bc.t, r->err)) || (rc = rv_add_col(tb, "n_obs", UPL_I64, "样本量", &bc.n, r->err)) ||
         (rc = rv_add_col(tb, "r2", UPL_F64, "R²", &bc.r2, r->err)))
         goto fail;
-    for (int model = 0; model < 3; model++) {
-        size_t kk = model == 1 ? kx : 2, q = 0;
-        if (model == 1 && o->n_controls == 0) continue;
-        double span = 1.0;
-        if (model < 2) {
-            /* annual (wave-to-wave) growth on the level at the start */
-            for (int32_t u = 0; u < nu; u++)
-                for (int32_t yr = 0; yr + 1 < ny; yr++) {
-                    int64_t a = cell[(size_t)u * (size_t)ny + (size_t)yr], bb = cell[(size_t)u * (size_t)ny + (size_t)yr + 1];
-                    if (a < 0 || bb < 0) continue;
-                    Y[q] = log(r->score[bb] / r->score[a]);
+    for (int32_t grp = -1; grp < r->n_regions; grp++) {
+        const char *gname = grp < 0 ? "all" : label_of(r->gr, grp);
+        for (int model = 0; model < 4; model++) {
+            /* 0 absolute_annual, 1 conditional_annual (controls), 2 absolute_long,
+             * 3 fe_annual: unit fixed effects by the within transformation */
+            bool annual = model != 2, fe = model == 3, with_ctl = model == 1 || model == 3;
+            size_t kk = (fe ? 1 : 2) + (with_ctl ? o->n_controls : 0), q = 0, off = fe ? 0 : 1;
+            if (model == 1 && o->n_controls == 0) continue;
+            double span = 1.0;
+            if (annual) {
+                /* wave-to-wave growth on the level at the start */
+                for (int32_t u = 0; u < nu; u++)
+                    for (int32_t yr = 0; yr + 1 < ny; yr++) {
+                        int64_t a = cell[(size_t)u * (size_t)ny + (size_t)yr], bb = cell[(size_t)u * (size_t)ny + (size_t)yr + 1];
+                        if (a < 0 || bb < 0 || (grp >= 0 && r->region[a] != grp)) continue;
+                        Y[q] = log(r->score[bb] / r->score[a]);
+                        if (!fe) X[q * kk] = 1.0;
+                        X[q * kk + off] = log(r->score[a]);
+                        for (size_t cc = 0; with_ctl && cc < o->n_controls; cc++) {
+                            double v = NAN;
+                            (void)upl_col_get_f64(ctl[cc], r->prow[a], &v);
+                            X[q * kk + off + 1 + cc] = v;
+                        }
+                        obs_unit[q] = u;
+                        q++;
+                    }
+            } else {
+                span = year_value(r, ny - 1) - year_value(r, 0);
+                if (!(span > 0)) continue;
+                for (int32_t u = 0; u < nu; u++) {
+                    int64_t a = cell[(size_t)u * (size_t)ny], bb = cell[(size_t)u * (size_t)ny + (size_t)ny - 1];
+                    if (a < 0 || bb < 0 || (grp >= 0 && r->region[a] != grp)) continue;
+                    Y[q] = log(r->score[bb] / r->score[a]) / span;
                     X[q * kk] = 1.0;
                     X[q * kk + 1] = log(r->score[a]);
-                    for (size_t cc = 0; model == 1 && cc < o->n_controls; cc++) {
-                        double v = NAN;
-                        (void)upl_col_get_f64(ctl[cc], r->prow[a], &v);
-                        X[q * kk + 2 + cc] = v;
-                    }
                     q++;
                 }
-        } else {
-            span = year_value(r, ny - 1) - year_value(r, 0);
-            if (!(span > 0)) continue;
-            for (int32_t u = 0; u < nu; u++) {
-                int64_t a = cell[(size_t)u * (size_t)ny], bb = cell[(size_t)u * (size_t)ny + (size_t)ny - 1];
-                if (a < 0 || bb < 0) continue;
-                Y[q] = log(r->score[bb] / r->score[a]) / span;
-                X[q * kk] = 1.0;
-                X[q * kk + 1] = log(r->score[a]);
-                q++;
             }
-        }
-        const char *mname = model == 0 ? "absolute_annual" : model == 1 ? "conditional_annual" : "absolute_long";
-        double r2, s2;
-        upl_error e2 = {0};
-        int mrc = upl_revital_ols(X, Y, q, kk, b, se, &r2, &s2, &e2);
-        if (mrc == UPL_EUNDEFINED) {
-            /* too few observations for this model: say so in the table */
-            mrc = beta_push(r, &bc, mname, "not estimable", NAN, NAN, q, NAN);
+            size_t n_fe = 0;
+            if (fe) {
+                /* demean within unit; units seen once carry no within variation and are dropped */
+                size_t w = 0;
+                for (int32_t u = 0; u < nu; u++) {
+                    size_t cnt = 0;
+                    double my = 0, mx[64] = {0};
+                    if (kk > 64) break;
+                    for (size_t i = 0; i < q; i++)
+                        if (obs_unit[i] == u) { cnt++; my += Y[i]; for (size_t c2 = 0; c2 < kk; c2++) mx[c2] += X[i * kk + c2]; }
+                    if (cnt < 2) continue;
+                    n_fe++;
+                    for (size_t i = 0; i < q; i++) {
+                        if (obs_unit[i] != u) continue;
+                        Y2[w] = Y[i] - my / (double)cnt;
+                        for (size_t c2 = 0; c2 < kk; c2++) X2[w * kk + c2] = X[i * kk + c2] - mx[c2] / (double)cnt;
+                        w++;
+                    }
+                }
+                memcpy(Y, Y2, w * sizeof *Y);
+                memcpy(X, X2, w * kk * sizeof *X);
+                q = w;
+            }
+            static const char *const mnames[4] = {"absolute_annual", "conditional_annual", "absolute_long", "fe_annual"};
+            const char *mname = mnames[model];
+            double r2, s2;
+            upl_error e2 = {0};
+            int mrc = (fe && q <= kk + n_fe) ? UPL_EUNDEFINED : upl_revital_ols(X, Y, q, kk, b, se, &r2, &s2, &e2);
             upl_error_clear(&e2);
-            if (mrc) { rc = mrc; goto fail; }
-            continue;
+            if (mrc == UPL_EUNDEFINED || mrc == UPL_ERANGE) {
+                /* too few observations or collinear for this model and group: say so in the table */
+                if ((rc = beta_push(r, &bc, gname, mname, "not estimable", NAN, NAN, q, NAN))) goto fail;
+                continue;
+            }
+            if (mrc) { rc = upl_error_set(r->err, mrc, "beta-convergence (%s, %s) failed", mname, gname); goto fail; }
+            if (fe) {
+                /* the within regression used q - kk degrees of freedom; the unit
+                 * means cost n_fe more (LSDV-equivalent standard errors) */
+                double adj = sqrt((double)(q - kk) / (double)(q - kk - n_fe));
+                for (size_t c2 = 0; c2 < kk; c2++) se[c2] *= adj;
+            }
+            if (!fe && (rc = beta_push(r, &bc, gname, mname, "intercept", b[0], se[0], q, r2))) goto fail;
+            if ((rc = beta_push(r, &bc, gname, mname, "beta (ln score)", b[off], se[off], q, r2))) goto fail;
+            for (size_t cc = 0; with_ctl && cc < o->n_controls; cc++)
+                if ((rc = beta_push(r, &bc, gname, mname, o->controls[cc], b[off + 1 + cc], se[off + 1 + cc], q, r2))) goto fail;
+            /* Barro & Sala-i-Martin: b = -(1 - e^{-lambda T})/T  =>  lambda = -ln(1 + b T)/T */
+            double T = model == 2 ? span : 1.0;
+            double lam = (1.0 + b[off] * T) > 0 ? -log(1.0 + b[off] * T) / T : NAN;
+            if ((rc = beta_push(r, &bc, gname, mname, "convergence speed lambda", lam, NAN, q, NAN)) ||
+                (rc = beta_push(r, &bc, gname, mname, "half-life", lam > 0 ? log(2.0) / lam : NAN, NAN, q, NAN)))
+                goto fail;
         }
-        if (mrc) { rc = upl_error_copy(r->err, &e2); upl_error_clear(&e2); goto fail; }
-        if ((rc = beta_push(r, &bc, mname, "intercept", b[0], se[0], q, r2)) ||
-            (rc = beta_push(r, &bc, mname, "beta (ln score)", b[1], se[1], q, r2)))
-            goto fail;
-        for (size_t cc = 0; model == 1 && cc < o->n_controls; cc++)
-            if ((rc = beta_push(r, &bc, mname, o->controls[cc], b[2 + cc], se[2 + cc], q, r2))) goto fail;
-        /* Barro & Sala-i-Martin: b = -(1 - e^{-lambda T})/T  =>  lambda = -ln(1 + b T)/T */
-        double T = model == 2 ? span : 1.0;
-        double lam = (1.0 + b[1] * T) > 0 ? -log(1.0 + b[1] * T) / T : NAN;
-        if ((rc = beta_push(r, &bc, mname, "convergence speed lambda", lam, NAN, q, NAN)) ||
-            (rc = beta_push(r, &bc, mname, "half-life", lam > 0 ? log(2.0) / lam : NAN, NAN, q, NAN)))
-            goto fail;
     }
     rc = add_result(r, "beta", tb);
     tb = NULL;
@@ -1012,6 +1056,7 @@ fail:
     upl_table_free(t);
     upl_table_free(tb);
     upl_free(rows); upl_free(y); upl_free(X); upl_free(Y); upl_free(cell); upl_free(b); upl_free(se); upl_free(ctl);
+    upl_free(X2); upl_free(Y2); upl_free(obs_unit);
     return rc;
 }
 

@@ -120,6 +120,31 @@ START_TEST(test_rivers_critic) {
 }
 END_TEST
 
+START_TEST(test_topsis_by_hand) {
+    /* min-max data, all benefit: u1 = (1, 0), u2 = (0, 1), w = (0.75, 0.25):
+     * ideal (0.75, 0.25), anti-ideal (0, 0); u1: D+ = 0.25, D- = 0.75, C = 0.75;
+     * u2: D+ = 0.75, D- = 0.25, C = 0.25. Identical units: C = 0.5. */
+    double a[4] = {1, 0, 0, 1}, w[2] = {0.75, 0.25}, c[2], dp[2], dm[2];
+    upl_error err = {0};
+    ck_assert_int_eq(upl_revital_topsis(a, 2, 2, w, NULL, UPL_REVITAL_TOPSIS_NONE, dp, dm, c, &err), UPL_OK);
+    ck_assert_near(dp[0], 0.25, 1e-15);
+    ck_assert_near(dm[0], 0.75, 1e-15);
+    ck_assert_near(c[0], 0.75, 1e-15);
+    ck_assert_near(c[1], 0.25, 1e-15);
+    double same[4] = {3, 3, 3, 3};
+    ck_assert_int_eq(upl_revital_topsis(same, 2, 2, w, NULL, UPL_REVITAL_TOPSIS_VECTOR, NULL, NULL, c, &err), UPL_OK);
+    ck_assert_near(c[0], 0.5, 0);
+    /* a cost column: smaller is the ideal. x = (2, 4) cost, w = 1, vector norm sqrt(20):
+     * b = (2, 4)/sqrt(20); ideal = min, so u1 has D+ = 0, C = 1 */
+    double k[2] = {2, 4}, w1[1] = {1};
+    bool cost[1] = {true};
+    ck_assert_int_eq(upl_revital_topsis(k, 2, 1, w1, cost, UPL_REVITAL_TOPSIS_VECTOR, dp, dm, c, &err), UPL_OK);
+    ck_assert_near(c[0], 1.0, 0);
+    ck_assert_near(dm[0], 2 / sqrt(20.0), 1e-15);
+    ck_assert_near(c[1], 0.0, 0);
+}
+END_TEST
+
 /* The same through the panel driver, from an in-memory table. */
 static upl_table *river_table(void) {
     upl_error err = {0};
@@ -422,6 +447,12 @@ START_TEST(test_ccd_three) {
     double al[3] = {0.5, 0.25, 0.25};
     ck_assert_int_eq(upl_revital_ccd_compute(u, 3, al, false, UPL_REVITAL_LEFT_CLOSED, 0.1, &o, &err), UPL_OK);
     ck_assert_near(o.t, 0.4, 1e-15);
+    /* modified C, n = 3, U = (0.2, 0.4, 0.8): pair gaps 0.2 + 0.6 + 0.4 = 1.2 over
+     * 1 + 2 = 3 pairs -> 1 - 0.4 = 0.6; [0.064 / 0.8]^(1/2) = sqrt(0.08);
+     * C = sqrt(0.6 sqrt(0.08)) = 0.4119534 */
+    ck_assert_int_eq(upl_revital_ccd_compute(u, 3, NULL, true, UPL_REVITAL_LEFT_CLOSED, 0.1, &o, &err), UPL_OK);
+    ck_assert_near(o.c, sqrt(0.6 * sqrt(0.08)), 1e-15);
+    ck_assert_near(o.c, 0.4119534, 1e-7);
     /* out of range */
     double bad[2] = {0.5, 1.2};
     ck_assert_int_eq(upl_revital_ccd_compute(bad, 2, NULL, false, UPL_REVITAL_LEFT_CLOSED, 0.1, &o, &err), UPL_ERANGE);
@@ -576,6 +607,7 @@ Suite *suite_revital(void) {
     tcase_add_test(tc, test_rivers_entropy);
     tcase_add_test(tc, test_rivers_topsis);
     tcase_add_test(tc, test_rivers_critic);
+    tcase_add_test(tc, test_topsis_by_hand);
     tcase_add_test(tc, test_rivers_driver);
     tcase_add_test(tc, test_rivers_csv);
     tcase_add_test(tc, test_entropy_rules_by_hand);

@@ -429,7 +429,8 @@ START_TEST(test_panel_pooled_vs_blocks) {
     upl_table *bt = upl_revital_result_find(r, "beta");
     bool seen = false;
     for (size_t q = 0; q < upl_table_n_rows(bt); q++)
-        if (!strcmp(cells(bt, "model", q), "absolute_long") && !strcmp(cells(bt, "term", q), "beta (ln score)")) {
+        if (!strcmp(cells(bt, "group", q), "all") && !strcmp(cells(bt, "model", q), "absolute_long") &&
+            !strcmp(cells(bt, "term", q), "beta (ln score)")) {
             ck_assert_near(cellv(bt, "estimate", q), bhat, 1e-12);
             ck_assert_near(cellv(bt, "std_error", q), sqrt(rss / 10 / sxx), 1e-12);
             seen = true;
@@ -485,6 +486,80 @@ START_TEST(test_panel_pooled_vs_blocks) {
     upl_revital_result_free(r);
     free(x); free(z); free(w);
     upl_revital_system_free(s);
+    upl_table_free(t);
+}
+END_TEST
+
+START_TEST(test_beta_fixed_effects_vs_lsdv) {
+    /* unit fixed effects by the within transformation = OLS with one dummy
+     * per unit (LSDV): same slope and, with the df correction, same SE */
+    upl_table *t = counties();
+    upl_revital_system *s = five();
+    upl_revital_options o;
+    upl_revital_result *r = NULL;
+    upl_error err = {0};
+    upl_revital_options_init(&o);
+    o.unit_col = "area_code";
+    o.year_col = "year";
+    o.do_convergence = true;
+    int rc = upl_revital_run(t, s, &o, &r, &err);
+    ck_assert_msg(rc == UPL_OK, "%s", upl_error_message(&err));
+    upl_table *sc = upl_revital_result_find(r, "scores"), *bt = upl_revital_result_find(r, "beta");
+    /* rows: 12 units in the same order each year (2019, 2020, 2021) */
+    double X[24 * 13], Y[24], b[13], se[13];
+    memset(X, 0, sizeof X);
+    size_t q = 0;
+    for (int u = 0; u < 12; u++)
+        for (int yr = 0; yr < 2; yr++) {
+            double s0 = cellv(sc, "score", (size_t)(yr * 12 + u)), s1 = cellv(sc, "score", (size_t)((yr + 1) * 12 + u));
+            Y[q] = log(s1 / s0);
+            X[q * 13] = log(s0);
+            X[q * 13 + 1 + u] = 1.0;
+            q++;
+        }
+    ck_assert_int_eq(upl_revital_ols(X, Y, 24, 13, b, se, NULL, NULL, &err), UPL_OK);
+    bool seen = false;
+    for (size_t i = 0; i < upl_table_n_rows(bt); i++)
+        if (!strcmp(cells(bt, "model", i), "fe_annual") && !strcmp(cells(bt, "term", i), "beta (ln score)")) {
+            ck_assert_near(cellv(bt, "estimate", i), b[0], 1e-11);
+            ck_assert_near(cellv(bt, "std_error", i), se[0], 1e-11);
+            ck_assert_near(cellv(bt, "n_obs", i), 24, 0);
+            seen = true;
+        }
+    ck_assert(seen);
+    upl_revital_result_free(r);
+    upl_revital_system_free(s);
+    upl_table_free(t);
+}
+END_TEST
+
+/* ---- XLSX writer ---------------------------------------------------------------- */
+
+START_TEST(test_xlsx_writer) {
+    upl_error err = {0};
+    upl_table *t = upl_table_new();
+    upl_column *c;
+    ck_assert_int_eq(upl_table_add_column(t, "area_code", UPL_STR, &c, &err), UPL_OK);
+    ck_assert_int_eq(upl_col_push_str(c, "110101001001", 12), UPL_OK);
+    ck_assert_int_eq(upl_col_push_null(c), UPL_OK);
+    char *p = unit_tmp_path("w.xlsx");
+    ck_assert_int_eq(upl_write_xlsx(t, p, "codes", &err), UPL_OK);
+    size_t len = 0;
+    char *bytes = unit_read_file(p, &len);
+    ck_assert_ptr_nonnull(bytes);
+    ck_assert(len > 100 && bytes[0] == 'P' && bytes[1] == 'K'); /* a zip container */
+    free(bytes);
+    ck_assert_int_eq(upl_write_xlsx(t, p, "bad/name", &err), UPL_EMISUSE);
+    ck_assert(strstr(upl_error_message(&err), "sheet name `bad/name`") != NULL);
+    upl_error_clear(&err);
+    const upl_table *two[2] = {t, t};
+    const char *names[2] = {"a", "a"};
+    ck_assert_int_eq(upl_write_xlsx_sheets(two, names, 2, p, &err), UPL_EMISUSE);
+    ck_assert(strstr(upl_error_message(&err), "used twice") != NULL);
+    upl_error_clear(&err);
+    ck_assert_int_ne(upl_write_xlsx(t, "/nonexistent-dir/x.xlsx", "s", &err), UPL_OK);
+    upl_error_clear(&err);
+    free(p);
     upl_table_free(t);
 }
 END_TEST
@@ -649,6 +724,8 @@ Suite *suite_revital_panel(void) {
     tcase_add_test(tc, test_given_two_level);
     tcase_add_test(tc, test_edges_driver);
     tcase_add_test(tc, test_panel_pooled_vs_blocks);
+    tcase_add_test(tc, test_beta_fixed_effects_vs_lsdv);
+    tcase_add_test(tc, test_xlsx_writer);
     tcase_add_test(tc, test_town_country_by_hand);
     tcase_add_test(tc, test_alloc_failures);
     suite_add_tcase(s, tc);
