@@ -1291,6 +1291,14 @@ int upl_eval_new(const upl_profile *p, const upl_table *persons, const upl_eval_
                            p->year_first, p->year_last);
         goto fail;
     }
+    if (p->n_lines) {
+        /* a profile with lines must have one for the year (national or a
+         * province's): no silent "unknown" for every household */
+        bool has = false;
+        for (size_t i = 0; i < p->n_lines; i++) has |= p->lines[i].year == ev->opt.year;
+        upl_line_info li;
+        if (!has) UPL_TRY(upl_profile_line(p, ev->opt.year, NULL, &li, err));
+    }
     int rm = opt->ref_month ? opt->ref_month : p->ref_month, rd = opt->ref_day ? opt->ref_day : p->ref_day;
     ev->ref_ymd = ev->opt.year * 10000 + rm * 100 + rd;
     /* households */
