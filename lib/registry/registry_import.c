@@ -1717,6 +1717,7 @@ int upl_registry_import(upl_registry *r, const char *path, const upl_import_opti
     sum->rows_quarantined += rs.rows_rejected;
     sum->by_code[UPL_IMP_READ_REJECT] += rs.rows_rejected;
     if (rs.rows_rejected && !sum->rejects_path[0]) snprintf(sum->rejects_path, sizeof sum->rejects_path, "%s", rejects);
+    if (!sum->rejects_path[0]) remove(rejects);   /* the reader leaves a header-only file */
 fail:
     upl_table_free(t);
     upl_profile_free(prof);

@@ -177,7 +177,11 @@ int upl_sqlite_open(const char *path, upl_db **out, upl_error *err) {
      * stay "delete" on file systems without shared memory; that is still
      * safe, only slower. */
     UPL_TRY(sq_exec(&d->base, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                              "PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF", err));
+                              "PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;"
+                              /* An import is one transaction: a 128 MiB page cache keeps
+                               * its pages in memory instead of spilling them to the WAL
+                               * again and again before the commit. */
+                              " PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY", err));
     src = sqlite3_prepare_v3(d->h, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT, &d->rollback, NULL);
     if (src != SQLITE_OK) { rc = sq_err(d, src, err, "prepare"); goto fail; }
     *out = &d->base;

@@ -1,0 +1,236 @@
+/* bench_import.c — `uplift import` beside the floors of its two stores.
+ *
+ * Data: a seeded county export of BENCH_HOUSEHOLDS households (default
+ * 1,000,000; 1 to 6 members each, 3.5 on average, so 3.5 M person rows),
+ * one row per person with the household columns repeated, valid and unique
+ * GB 11643 ID numbers, 300 households per village. Written once to
+ * BENCH_DIR (default /tmp/uplift-bench).
+ *
+ * Runs, each on a fresh database, same CSV:
+ *   1. uplift import into SQLite (full validation, encryption, blind index,
+ *      conflict lookups, audit; WAL, synchronous=FULL, one transaction);
+ *   2. SQLite's floor: the sqlite3 shell's `.import` of the same CSV into one
+ *      table of text columns (no validation, no indexes), WAL, synchronous=FULL;
+ *   3. PostgreSQL's floor: COPY of the same CSV into one table of text
+ *      columns (through libpq, streaming the file), when BENCH_PG_URI is set;
+ *   4. uplift import into PostgreSQL, when BENCH_PG_URI is set, on the first
+ *      BENCH_PG_HOUSEHOLDS households (default: all) — the PostgreSQL back
+ *      end makes one round trip per statement, so it is far slower.
+ * Prints rows/s and the ratio to the floor. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <libpq-fe.h>
+#include "uplift/registry.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static const char *env_or(const char *n, const char *d) { const char *v = getenv(n); return v && *v ? v : d; }
+
+static const char header[] =
+    "household_code,area_code,village,head_name,household_size,poverty_attribute,main_poverty_cause,"
+    "other_poverty_causes,income_net,income_net_per_capita,person_code,name,sex,id_number,relation_to_head,"
+    "health_status,labor_skill,receives_dibao\n";
+
+/* Address codes of real counties (GB/T 2260) for the IDs. */
+static const char *const addr[50] = {
+    "110101", "110102", "110105", "110106", "110107", "110108", "120101", "130102", "140105", "150102",
+    "210102", "220102", "230102", "310101", "320102", "320106", "330102", "340102", "350102", "360102",
+    "370102", "410102", "420102", "430102", "440103", "440524", "450102", "460105", "500101", "510104",
+    "520102", "530102", "540102", "610102", "620102", "630102", "640104", "650102", "130104", "140106",
+    "210103", "220104", "230103", "320104", "330105", "340103", "350103", "360103", "370103", "410103"
+};
+static const char *const causes[] = { "因病", "因残", "因学", "缺技术", "缺资金", "缺劳力", "因灾" };
+
+static void make_id(unsigned long p, int member, char out[19]) {
+    static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+    static const char cc[] = "10X98765432";
+    /* (address, date, sequence) is a bijection of p: sequence = p % 1000,
+     * address = (p / 1000) % 50, day = p / 50000 after a base date that
+     * depends on the member's place (heads born before children). */
+    unsigned seq = (unsigned)(p % 1000), a = (unsigned)((p / 1000) % 50);
+    long day = (long)(p / 50000);
+    int by = member == 0 ? 1950 : member == 1 ? 1953 : 1985;
+    /* civil date of by-01-01 + day */
+    static const int md[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int y = by, m = 1, d = 1;
+    while (day > 0) {
+        int lim = md[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0));
+        if (d < lim) d++; else { d = 1; if (++m > 12) { m = 1; y++; } }
+        day--;
+    }
+    char d17[32];
+    snprintf(d17, sizeof d17, "%s%04u%02u%02u%03u", addr[a], (unsigned)y % 10000u, (unsigned)m % 100u,
+             (unsigned)d % 100u, seq);
+    int s = 0;
+    for (int i = 0; i < 17; i++) s += (d17[i] - '0') * w[i];
+    memcpy(out, d17, 17);
+    out[17] = cc[s % 11];
+    out[18] = 0;
+}
+
+static unsigned long write_csv(const char *path, long n_households) {
+    FILE *f = fopen(path, "w");
+    if (!f) { perror(path); exit(1); }
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    fputs(header, f);
+    unsigned long p = 0;
+    static const int sizes[4] = { 1, 3, 4, 6 };   /* mean 3.5 */
+    for (long h = 0; h < n_households; h++) {
+        int size = sizes[h % 4];
+        long vi = h / 300;
+        char area[16];
+        snprintf(area, sizeof area, "110105%03ld%03ld", (vi / 20) % 1000 + 1, vi % 20 + 1);
+        long inc = 3000 + (h * 7919) % 12000;
+        for (int m = 0; m < size; m++, p++) {
+            char id[19];
+            make_id(p, m, id);
+            int male = (id[16] - '0') % 2;
+            fprintf(f, "H%08ld,%s,村%ld,户主%ld,%d,一般贫困户,%s,%s,%ld.%02ld,%ld.%02ld,P%08ld%02d,成员%lu,%s,%s,%s,%s,%s,%s\n",
+                    h, area, vi % 20 + 1, h, size, causes[h % 7], (h % 3) ? "" : "缺技术、缺资金", inc, h % 100,
+                    inc / size, h % 100, h, m, p, male ? "男" : "女", id,
+                    m == 0 ? "户主" : m == 1 ? "配偶" : "之子", (h % 5) ? "健康" : "长期慢性病",
+                    m < 2 ? "普通劳动力" : "无劳动力", (h % 9) ? "否" : "是");
+        }
+    }
+    if (fclose(f) != 0) { perror(path); exit(1); }
+    return p;
+}
+
+static void rm_db(const char *p) {
+    char b[600];
+    remove(p);
+    snprintf(b, sizeof b, "%s-wal", p); remove(b);
+    snprintf(b, sizeof b, "%s-shm", p); remove(b);
+}
+
+static double run_uplift(const char *uri, const char *key, const char *csv, upl_import_summary *s) {
+    upl_registry_options o;
+    upl_registry_options_init(&o);
+    o.key_file = key;
+    o.create_key = true;
+    upl_registry *r = NULL;
+    upl_error err = {0};
+    if (upl_registry_open(uri, &o, &r, &err)) { fprintf(stderr, "open %s: %s\n", uri, upl_error_message(&err)); exit(1); }
+    upl_import_options io;
+    upl_import_options_init(&io);
+    io.wave = 2019;
+    io.today = 20200101;
+    double t0 = now();
+    if (upl_registry_import(r, csv, &io, s, &err)) { fprintf(stderr, "import: %s\n", upl_error_message(&err)); exit(1); }
+    double t = now() - t0;
+    upl_registry_close(r);
+    return t;
+}
+
+static double run_sqlite_shell(const char *db, const char *csv) {
+    char cmd[2048];
+    rm_db(db);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA journal_mode=WAL;' 'PRAGMA synchronous=FULL;' '.mode csv' "
+                              "'.import %s t' >/dev/null", db, csv);
+    double t0 = now();
+    if (system(cmd) != 0) { fprintf(stderr, "sqlite3 .import failed\n"); return -1; }
+    return now() - t0;
+}
+
+static double run_pg_copy(const char *uri, const char *csv) {
+    PGconn *c = PQconnectdb(uri);
+    if (PQstatus(c) != CONNECTION_OK) { fprintf(stderr, "%s", PQerrorMessage(c)); PQfinish(c); return -1; }
+    PQclear(PQexec(c, "DROP TABLE IF EXISTS bench_copy"));
+    PQclear(PQexec(c, "CREATE TABLE bench_copy (household_code text, area_code text, village text, head_name text,"
+                      " household_size text, poverty_attribute text, main_poverty_cause text, other_poverty_causes text,"
+                      " income_net text, income_net_per_capita text, person_code text, name text, sex text,"
+                      " id_number text, relation_to_head text, health_status text, labor_skill text, receives_dibao text)"));
+    FILE *f = fopen(csv, "rb");
+    if (!f) { PQfinish(c); return -1; }
+    double t0 = now();
+    PGresult *res = PQexec(c, "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)");
+    if (PQresultStatus(res) != PGRES_COPY_IN) { fprintf(stderr, "%s", PQerrorMessage(c)); PQclear(res); fclose(f); PQfinish(c); return -1; }
+    PQclear(res);
+    static char buf[1 << 20];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) if (PQputCopyData(c, buf, (int)n) != 1) break;
+    PQputCopyEnd(c, NULL);
+    res = PQgetResult(c);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    double t = now() - t0;
+    fclose(f);
+    PQclear(PQexec(c, "DROP TABLE bench_copy"));
+    PQfinish(c);
+    return ok ? t : -1;
+}
+
+static char *pg_schema_uri(const char *base, const char *schema) {
+    PGconn *c = PQconnectdb(base);
+    if (PQstatus(c) != CONNECTION_OK) { PQfinish(c); return NULL; }
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", schema);
+    PQclear(PQexec(c, sql));
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
+    PQclear(PQexec(c, sql));
+    PQfinish(c);
+    char *u = malloc(strlen(base) + 64);
+    sprintf(u, "%s%soptions=-csearch_path%%3D%s", base, strchr(base, '?') ? "&" : "?", schema);
+    return u;
+}
+
+int main(void) {
+    long n_hh = atol(env_or("BENCH_HOUSEHOLDS", "1000000"));
+    const char *dir = env_or("BENCH_DIR", "/tmp/uplift-bench");
+    mkdir(dir, 0700);
+    char csv[512], db[512], key[512], shell_db[512];
+    snprintf(csv, sizeof csv, "%s/registry_%ld.csv", dir, n_hh);
+    snprintf(db, sizeof db, "%s/registry.db", dir);
+    snprintf(key, sizeof key, "%s/registry.key", dir);
+    snprintf(shell_db, sizeof shell_db, "%s/sqlite_import.db", dir);
+    double t0 = now();
+    unsigned long rows = write_csv(csv, n_hh);
+    struct stat sb;
+    stat(csv, &sb);
+    printf("data: %ld households, %lu person rows, %.0f MB CSV (generated in %.1f s)\n", n_hh, rows,
+           (double)sb.st_size / 1e6, now() - t0);
+    printf("%-44s %10s %12s %10s\n", "run", "seconds", "rows/s", "vs floor");
+    rm_db(db); remove(key);
+    upl_import_summary s;
+    double t_up = run_uplift(db, key, csv, &s);
+    if (s.rows_accepted != rows) fprintf(stderr, "warning: %llu of %lu rows accepted\n", (unsigned long long)s.rows_accepted, rows);
+    double t_sh = run_sqlite_shell(shell_db, csv);
+    printf("%-44s %10.2f %12.0f %10s\n", "sqlite3 .import (floor, no validation)", t_sh, rows / t_sh, "1.00");
+    printf("%-44s %10.2f %12.0f %10.2f\n", "uplift import -> SQLite (full validation)", t_up, rows / t_up, t_sh / t_up);
+    rm_db(db); rm_db(shell_db);
+    const char *pg = getenv("BENCH_PG_URI");
+    if (pg && *pg) {
+        double t_copy = run_pg_copy(pg, csv);
+        printf("%-44s %10.2f %12.0f %10s\n", "PostgreSQL COPY (floor, no validation)", t_copy, rows / t_copy, "1.00");
+        long pg_hh = atol(env_or("BENCH_PG_HOUSEHOLDS", "0"));
+        const char *pcsv = csv;
+        char small[512];
+        unsigned long prows = rows;
+        if (pg_hh > 0 && pg_hh < n_hh) {
+            snprintf(small, sizeof small, "%s/registry_pg_%ld.csv", dir, pg_hh);
+            prows = write_csv(small, pg_hh);
+            pcsv = small;
+        }
+        char *uri = pg_schema_uri(pg, "bench_import");
+        char pkey[600];
+        snprintf(pkey, sizeof pkey, "%s/registry_pg.key", dir);
+        remove(pkey);
+        double t_pg = run_uplift(uri, pkey, pcsv, &s);
+        char label[80];
+        snprintf(label, sizeof label, "uplift import -> PostgreSQL (%lu rows)", prows);
+        printf("%-44s %10.2f %12.0f %10.2f\n", label, t_pg, prows / t_pg, (rows / t_copy) > 0 ? (prows / t_pg) / (rows / t_copy) : 0);
+        free(uri);
+    } else {
+        printf("(PostgreSQL runs skipped: set BENCH_PG_URI, e.g. from scripts/pg-test-server start --durable)\n");
+    }
+    remove(csv);
+    return 0;
+}
