@@ -67,7 +67,12 @@ typedef struct upl_acc_params {
     double mu_pos;       /* mean over y > 0 (for the log sums when y <= 0 rows are dropped) */
     int n_pow;           /* powers p for which sum v (y/mu)^p is kept */
     double pow[UPL_ACC_MAX_POW];
+    unsigned need;       /* UPL_ACC_NEED_* sums to keep (upl_acc_params_init: all) */
 } upl_acc_params;
+#define UPL_ACC_NEED_SIGN  1u  /* v_pos, vy_pos, v_neg, vy_neg */
+#define UPL_ACC_NEED_FGT   2u  /* fgt0, fgt1, fgt2, fgta, vy_poor (when z is set) */
+#define UPL_ACC_NEED_WATTS 4u  /* watts (when z is set) */
+#define UPL_ACC_NEED_ALL   7u
 
 typedef struct upl_acc {
     upl_acc_params par;

@@ -27,6 +27,7 @@ void upl_acc_params_init(upl_acc_params *par) {
     par->alpha = NAN;
     par->mu = NAN;
     par->mu_pos = NAN;
+    par->need = UPL_ACC_NEED_ALL;
 }
 
 void upl_acc_init(upl_acc *a, const upl_acc_params *par) {
@@ -35,61 +36,13 @@ void upl_acc_init(upl_acc *a, const upl_acc_params *par) {
     else upl_acc_params_init(&a->par);
 }
 
-void upl_acc_add1(upl_acc *a, double y, double w) {
-    if (isnan(y)) return;
-    a->n++;
-    upl_ksum_add(&a->v, w);
-    upl_ksum_add(&a->vy, w * y);
-    if (y > 0) {
-        upl_ksum_add(&a->v_pos, w);
-        upl_ksum_add(&a->vy_pos, w * y);
-    } else {
-        a->n_nonpos++;
-        if (y < 0) {
-            a->n_neg++;
-            upl_ksum_add(&a->v_neg, w);
-            upl_ksum_add(&a->vy_neg, w * y);
-        }
-    }
-    double z = a->par.z;
-    if (y < z) { /* false when z is NaN */
-        double g = (z - y) / z;
-        if (a->par.is_gap_capped && g > 1) g = 1;
-        a->n_poor++;
-        upl_ksum_add(&a->fgt0, w);
-        upl_ksum_add(&a->fgt1, w * g);
-        upl_ksum_add(&a->fgt2, w * g * g);
-        if (!isnan(a->par.alpha)) upl_ksum_add(&a->fgta, a->par.alpha == 0 ? w : w * pow(g, a->par.alpha));
-        upl_ksum_add(&a->vy_poor, w * y);
-        if (y > 0) upl_ksum_add(&a->watts, w * log(z / y));
-        else a->n_poor_nonpos++;
-    }
-    if (!isnan(a->par.mu) && y >= 0) {
-        /* Relative to the mean: (y/mu)^p and (y/mu) ln(y/mu) stay near 1 and
-         * 0, so the finishing subtraction in GE loses nothing (a second
-         * pass instead of raw moments sum v y^p). */
-        if (y > 0) {
-            double r = y / a->par.mu;
-            double rp = y / a->par.mu_pos;
-            upl_ksum_add(&a->ylny_rel, w * r * log(r));
-            upl_ksum_add(&a->ln_rel, w * log(rp));
-            for (int k = 0; k < a->par.n_pow; k++) {
-                double p = a->par.pow[k];
-                upl_ksum_add(&a->powsum[k], w * (p > 0 ? pow(r, p) : pow(rp, p)));
-                upl_ksum_add(&a->powsum_pos_v[k], w);
-            }
-        } else {
-            for (int k = 0; k < a->par.n_pow; k++)
-                if (a->par.pow[k] > 0) upl_ksum_add(&a->powsum_pos_v[k], w); /* 0^p = 0 */
-        }
-    }
-}
+void upl_acc_add1(upl_acc *a, double y, double w) { acc_add1(a, y, w); }
 
 void upl_acc_add(upl_acc *a, const double *y, const double *w, size_t n) {
     if (w) {
-        for (size_t i = 0; i < n; i++) upl_acc_add1(a, y[i], w[i]);
+        for (size_t i = 0; i < n; i++) acc_add1(a, y[i], w[i]);
     } else {
-        for (size_t i = 0; i < n; i++) upl_acc_add1(a, y[i], 1.0);
+        for (size_t i = 0; i < n; i++) acc_add1(a, y[i], 1.0);
     }
 }
 

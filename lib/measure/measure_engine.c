@@ -198,7 +198,7 @@ static int pass1_chunk(void *ctx, size_t chunk, size_t begin, size_t end) {
         if (w == 0) c->n_zero_w++;
         c->n_used_all++;
         if (g < 0) { c->n_outside++; continue; }
-        upl_acc_add1(&acc[g], y, w);
+        acc_add1(&acc[g], y, w);
     }
     return UPL_OK;
 }
@@ -246,7 +246,7 @@ static int pass2_chunk(void *ctx, size_t chunk, size_t begin, size_t end) {
         int32_t g;
         int kind;
         if (classify(e, i, &y, &w, &g) != BAD_NONE || apply_policies(e, y, &kind) != 0 || g < 0) continue;
-        upl_acc_add1(&acc[g], y, w);
+        acc_add1(&acc[g], y, w);
     }
     return UPL_OK;
 }
@@ -510,6 +510,14 @@ int upl_measure_compute(const upl_measure_input *in, const upl_measure_req *req,
         if (has_line_measure) need_pass2 = true;
     }
     base.is_gap_capped = opt->is_gap_capped;
+    /* keep only the sums some request needs (the hot loop is compute-bound) */
+    bool want_fgt = false, want_watts = false;
+    for (size_t m = 0; m < n_req; m++) {
+        if (req[m].kind == UPL_MEAS_FGT) want_fgt = true;
+        if (req[m].kind == UPL_MEAS_WATTS) want_watts = true;
+    }
+    base.need = (want_fgt ? UPL_ACC_NEED_FGT : 0) | (want_watts ? UPL_ACC_NEED_WATTS : 0) |
+                (need_pass2 || (want_watts && opt->nonpositive == UPL_POLICY_DROP) ? UPL_ACC_NEED_SIGN : 0);
     /* a separate whole-population sort only when groups split the population */
     e.need_all_dist = opt->line == UPL_LINE_RELATIVE && !opt->is_rel_by_group && in->group != NULL;
 
