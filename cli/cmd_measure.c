@@ -32,6 +32,8 @@ static const char usage[] =
     "\n"
     "poverty line 贫困线:\n"
     "  --line Z            absolute line (poor means income < Z; income = Z is not poor)\n"
+    "  --line-col COL      absolute line per group from a column (by year, by region), constant\n"
+    "                      within each --by group\n"
     "  --line-rel P        P x weighted median of the whole population (e.g. 0.6)\n"
     "  --rel-by-group      ... of each --by group instead\n"
     "  --quantile R        quantile rule: eurostat (default: average at an exact cumulative-share tie)\n"
@@ -584,7 +586,9 @@ static int run_measures(common *c, const upl_table *t, out_t *o, context *ctx, u
     upl_error err = {0};
     if (!income) { cli_error(cmd, "--income COL is required; see `uplift measure --help`"); return CLI_USAGE; }
     if (by && !(bys = split_list(by, &n_by))) { cli_error(cmd, "out of memory"); return CLI_FAIL; }
-    bool has_line = c->mo.line != UPL_LINE_NONE;
+    const char *line_col = cli_get(c->opts, c->n_opts, "line-col");
+    double *zcol = NULL, *zgroup = NULL;
+    bool has_line = c->mo.line != UPL_LINE_NONE || line_col;
     if (!ml) ml = has_line ? "mean,median,fgt0,fgt1,fgt2,watts,sen,sst,gini,theil,mld,line"
                            : "mean,median,gini,theil,mld,atkinson1,palma,s80s20";
     if (!(names = split_list(ml, &n_names))) { rc = CLI_FAIL; cli_error(cmd, "out of memory"); goto done; }
@@ -616,6 +620,43 @@ static int run_measures(common *c, const upl_table *t, out_t *o, context *ctx, u
         goto done;
     }
     fill_by(o, gb);
+    if (line_col) {
+        /* a line per group (by year, by region...): constant within each --by group */
+        upl_measure_input zin;
+        double *zdummy = NULL;
+        upl_groupby *zgb = NULL;
+        if ((rc = upl_measure_table_input(t, line_col, NULL, NULL, 0, &zin, &zcol, &zdummy, &zgb, &err))) {
+            rc = cli_fail(cmd, rc, &err);
+            if (rc == CLI_USAGE) rc = CLI_FAIL;
+            goto done;
+        }
+        int32_t G = in.group ? in.n_groups : 1;
+        zgroup = malloc((size_t)G * sizeof *zgroup);
+        if (!zgroup) { cli_error(cmd, "out of memory"); rc = CLI_FAIL; goto done; }
+        for (int32_t g = 0; g < G; g++) zgroup[g] = NAN;
+        for (size_t i = 0; i < in.n; i++) {
+            int32_t g = in.group ? in.group[i] : 0;
+            if (g < 0 || isnan(in.y[i])) continue;
+            double zv = zcol[i];
+            if (!(zv > 0)) {
+                cli_error(cmd, "--line-col %s: data row %zu has no positive line (%g)", line_col, i + 1, zv);
+                rc = CLI_FAIL;
+                goto done;
+            }
+            if (isnan(zgroup[g])) zgroup[g] = zv;
+            else if (zgroup[g] != zv) {
+                cli_error(cmd, "--line-col %s: data row %zu has line %g but %g elsewhere in its group; the line "
+                          "must be constant within each --by group (add the column that sets it, e.g. year, to --by)",
+                          line_col, i + 1, zv, zgroup[g]);
+                rc = CLI_FAIL;
+                goto done;
+            }
+        }
+        c->mo.line = UPL_LINE_ABSOLUTE;
+        c->mo.z_by_group = zgroup;
+        c->mo.z = NAN;
+        ctx->line_desc = "by group from a column 按组取自列";
+    }
     if (n_req) {
         if ((rc = upl_measure_compute(&in, req, n_req, &c->mo, &res, &err))) {
             rc = cli_fail(cmd, rc, &err);
@@ -661,6 +702,9 @@ done:
     free(decomp);
     upl_free(yb);
     upl_free(wb);
+    upl_free(zcol);
+    free(zgroup);
+    c->mo.z_by_group = NULL;
     upl_groupby_free(gb);
     return rc;
 }
@@ -1048,6 +1092,7 @@ int cmd_measure(int argc, char **argv) {
         {"percent", 0, false, NULL, false},    {"mpi", 0, true, NULL, false},
         {"k", 0, true, NULL, false},           {"size", 0, true, NULL, false},
         {"change", 0, false, NULL, false},     {"verbose", 'v', false, NULL, false},
+        {"line-col", 0, true, NULL, false},
     };
     size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[2];
@@ -1082,8 +1127,8 @@ int cmd_measure(int argc, char **argv) {
         c.threads = (int)ll;
         c.mo.n_threads = (int)ll;
     }
-    if (cli_has(opts, n_opts, "line") && cli_has(opts, n_opts, "line-rel")) {
-        cli_error(cmd, "give either --line or --line-rel, not both");
+    if (cli_has(opts, n_opts, "line") + cli_has(opts, n_opts, "line-rel") + cli_has(opts, n_opts, "line-col") > 1) {
+        cli_error(cmd, "give one of --line, --line-rel or --line-col");
         return CLI_USAGE;
     }
     if ((v = cli_get(opts, n_opts, "line"))) {

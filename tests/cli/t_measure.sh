@@ -33,3 +33,11 @@ case_run "measure bad format" 2 "!" "~--format" -- "$UPLIFT" measure $D/ij.csv -
 case_run "measure no income" 2 "!" "~--income" -- "$UPLIFT" measure $D/ij.csv --line 4
 case_run "measure decomposition needs --by" 2 "!" "~needs --by" -- "$UPLIFT" measure $D/ij.csv --income v --measures theil_decomp
 case_run "measure missing file" 1 "!" "~no_such_file" -- "$UPLIFT" measure $D/no_such_file.csv --income v --line 4
+# lines by year from a column: 2018 line 2995 (poor: 2000; gap 995/2995/3), 2020 line 4000 (poor: 2000, 3000)
+case_run "measure --line-col by year" 0 "=measure_years.csv" "!" -- "$UPLIFT" measure $D/years.csv --income income --line-col line --by year --measures line,fgt0,fgt1 --format csv
+case_run "measure --line-col must be constant in a group" 1 "!" "~data row 4 has line 4000 but 2995" -- "$UPLIFT" measure $D/years.csv --income income --line-col line --measures fgt0
+# Stata and SPSS files (tests/data/io): incomes 1200.5, missing, 0, missing, 35000 ->
+# mean 36200.5/3, headcount below 1000 = 1/3 (0 only); by sex: 女 {0}, 男 {1200.5}
+case_run "measure reads .dta" 0 "~^mean,12066\.83333333333" "!" -- "$UPLIFT" measure tests/data/io/labelled.dta --income income --line 1000 --measures mean,fgt0 --format csv
+case_run "measure reads .dta by label" 0 "~^fgt0,女,1," "!" -- "$UPLIFT" measure tests/data/io/labelled.dta --income income --line 1000 --measures fgt0 --by sex --format csv
+case_run "measure reads .sav" 0 "~^fgt0,0\.3333333333333333," "!" -- "$UPLIFT" measure tests/data/io/labelled.sav --income income --line 1000 --measures fgt0 --format csv
