@@ -46,6 +46,7 @@ static const char usage[] =
     "  --controls A,B       control columns for conditional beta-convergence\n"
     "  --density            Gaussian kernel densities of scores by year (Silverman bandwidth)\n"
     "  --density-points N   grid points (default 101)\n"
+    "  --targets            compare values with the system's targets (e.g. the plan's 2022 targets)\n"
     "  --missing P          error (default: stop, naming unit, year and indicator) | drop (listwise)\n"
     "\n"
     "town and country (城乡):\n"
@@ -302,7 +303,7 @@ int cmd_revital(int argc, char **argv) {
         {"ccd-boundary", 0, true, NULL, false}, {"lag-threshold", 0, true, NULL, false}, {"obstacle", 0, false, NULL, false}, {"obstacle-top", 0, true, NULL, false},
         {"dagum", 0, true, NULL, false}, {"convergence", 0, false, NULL, false}, {"controls", 0, true, NULL, false},
         {"density", 0, false, NULL, false}, {"density-points", 0, true, NULL, false}, {"missing", 0, true, NULL, false},
-        {"town-country", 0, false, NULL, false}, {"income", 0, true, NULL, false}, {"urban", 0, true, NULL, false},
+        {"town-country", 0, false, NULL, false}, {"targets", 0, false, NULL, false}, {"income", 0, true, NULL, false}, {"urban", 0, true, NULL, false},
         {"weight", 0, true, NULL, false}, {"province", 0, true, NULL, false}, {"eps", 0, true, NULL, false},
         {"format", 0, true, NULL, false}, {"table", 0, true, NULL, false}, {"output", 'o', true, NULL, false},
         {"rejects", 0, true, NULL, false}, {"help", 'h', false, NULL, false},
@@ -408,6 +409,7 @@ int cmd_revital(int argc, char **argv) {
         o.do_convergence = cli_has(opts, n, "convergence");
         if (o.do_convergence && !o.year_col) { cli_error(cmd, "--convergence needs a year column (--year COL)"); return CLI_USAGE; }
         o.do_kde = cli_has(opts, n, "density");
+        o.do_targets = cli_has(opts, n, "targets");
         if ((v = cli_get(opts, n, "density-points"))) {
             long long k;
             if (cli_int(cmd, "density-points", v, 2, 100000, &k)) return CLI_USAGE;

@@ -312,6 +312,7 @@ typedef struct upl_revital_options {
     const char *const *controls; size_t n_controls; /* conditional beta controls (panel columns) */
     bool do_kde;
     size_t kde_points;         /* default 101 */
+    bool do_targets;           /* compare each unit-year with the indicators' targets */
     int missing;               /* upl_revital_missing */
 } upl_revital_options;
 UPL_EXPORT void upl_revital_options_init(upl_revital_options *o);
@@ -342,7 +343,9 @@ UPL_EXPORT int upl_revital_result_write_json(const upl_revital_result *r, FILE *
  *   obstacle_indicator, obstacle_dimension   with do_obstacle
  *   regional_gini, regional_theil            with region_col, per year
  *   sigma, beta                              with do_convergence
- *   density                                  with do_kde, per year */
+ *   density                                  with do_kde, per year
+ *   targets             with do_targets: value against each indicator's target (achieved,
+ *                       achievement % = value/target for benefit, target/value for cost) */
 UPL_EXPORT int upl_revital_run(const upl_table *panel, const upl_revital_system *sys,
                                const upl_revital_options *opt, upl_revital_result **out,
                                upl_error *err) UPL_MUST_CHECK;

@@ -448,6 +448,16 @@ static int settings_table(run *r) {
     KV("system_file", r->sys->path, "指标体系文件");
     snprintf(buf, sizeof buf, "%zu indicators in %zu dimensions", r->m, r->nd);
     KV("indicators", buf, "指标数与维度数");
+    size_t n_unv = 0;
+    for (size_t j = 0; j < r->m; j++)
+        n_unv += !r->sys->inds[j].is_verified || !r->sys->inds[j].is_baseline_verified || !r->sys->inds[j].is_target_verified;
+    if (n_unv) {
+        snprintf(buf, sizeof buf, "%zu indicator(s) with a definition, baseline or target marked unverified in the system file", n_unv);
+        KV("unverified", buf, "指标体系中含未核实的数值或定义");
+    }
+    if (o->do_targets)
+        KV("targets", "achieved by the relation written with the target (>, >=, <, <=; plain = at least for benefit, at most for cost); "
+                      "achievement % = value/target (benefit), target/value (cost)", "目标达成：按目标值的关系符判断");
     KV("unit_column", o->unit_col, "地区列");
     KV("year_column", o->year_col ? o->year_col : "(none: one cross-section)", "年份列");
     snprintf(buf, sizeof buf, "%zu", r->n);
@@ -1105,6 +1115,58 @@ fail:
     return rc;
 }
 
+/* Targets (e.g. the 2022 targets of the 2018-2022 plan): the relation
+ * written with the target decides "achieved": ">6" strictly greater,
+ * ">=" / "<=" / "<" as written; a plain number means at least the target
+ * for benefit indicators and at most for cost indicators, and is not
+ * judged for centre/interval indicators. */
+static int targets_table(run *r) {
+    int rc = UPL_OK;
+    upl_column *cu, *cy, *c[8];
+    upl_table *t = upl_table_new();
+    if (!t) return R_ERR(UPL_ENOMEM, "out of memory");
+    if ((rc = unit_year_cols(r, t, &cu, &cy)) || (rc = rv_add_col(t, "indicator", UPL_STR, "指标", &c[0], r->err)) ||
+        (rc = rv_add_col(t, "value", UPL_F64, "实际值", &c[1], r->err)) || (rc = rv_add_col(t, "target", UPL_STR, "目标值", &c[2], r->err)) ||
+        (rc = rv_add_col(t, "target_year", UPL_I64, "目标年份", &c[3], r->err)) ||
+        (rc = rv_add_col(t, "achieved", UPL_BOOL, "是否达标", &c[4], r->err)) ||
+        (rc = rv_add_col(t, "achievement_pct", UPL_F64, "目标实现程度(%)", &c[5], r->err)) ||
+        (rc = rv_add_col(t, "target_verified", UPL_BOOL, "目标值已核实", &c[6], r->err)) ||
+        (rc = rv_add_col(t, "unit", UPL_STR, "单位", &c[7], r->err)))
+        goto fail;
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t j = 0; j < r->m; j++) {
+            const upl_revital_indicator *ind = &r->sys->inds[j];
+            if (isnan(ind->target)) continue;
+            double v = r->x[i * r->m + j], tg = ind->target;
+            const char *tt = ind->target_text ? ind->target_text : "";
+            while (*tt == ' ') tt++;
+            int ach = -1; /* unknown */
+            if (!strncmp(tt, ">=", 2)) ach = v >= tg;
+            else if (!strncmp(tt, "<=", 2)) ach = v <= tg;
+            else if (tt[0] == '>') ach = v > tg;
+            else if (tt[0] == '<') ach = v < tg;
+            else if (ind->dir.direction == UPL_REVITAL_BENEFIT) ach = v >= tg;
+            else if (ind->dir.direction == UPL_REVITAL_COST) ach = v <= tg;
+            double pct = NAN;
+            if (ind->dir.direction == UPL_REVITAL_BENEFIT && tg != 0) pct = 100.0 * v / tg;
+            else if (ind->dir.direction == UPL_REVITAL_COST && v != 0) pct = 100.0 * tg / v;
+            rc = push_unit_year(r, i, cu, cy);
+            if (!rc) rc = rv_push_text(c[0], ind->name);
+            if (!rc) rc = rv_push_f64(c[1], v);
+            if (!rc) rc = rv_push_text(c[2], ind->target_text);
+            if (!rc) rc = ind->target_year ? upl_col_push_i64(c[3], ind->target_year) : upl_col_push_null(c[3]);
+            if (!rc) rc = ach < 0 ? upl_col_push_null(c[4]) : upl_col_push_bool(c[4], ach == 1);
+            if (!rc) rc = rv_push_f64(c[5], pct);
+            if (!rc) rc = upl_col_push_bool(c[6], ind->is_target_verified);
+            if (!rc) rc = rv_push_text(c[7], ind->unit);
+            if (rc) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
+        }
+    return add_result(r, "targets", t);
+fail:
+    upl_table_free(t);
+    return rc;
+}
+
 int upl_revital_run(const upl_table *panel, const upl_revital_system *sys, const upl_revital_options *opt,
                     upl_revital_result **out, upl_error *err) {
     int rc = UPL_OK;
@@ -1141,6 +1203,7 @@ int upl_revital_run(const upl_table *panel, const upl_revital_system *sys, const
     if (r->gr && (rc = regional_table(r))) goto fail;
     if (opt->do_convergence && (rc = convergence_tables(r))) goto fail;
     if (opt->do_kde && (rc = density_table(r))) goto fail;
+    if (opt->do_targets && (rc = targets_table(r))) goto fail;
     *out = r->res;
     r->res = NULL;
 fail:

@@ -44,3 +44,5 @@ case_run "revital xlsx" 0 "!" "!" -- $R $D/counties.csv $FIVE --ccd --format xls
 case_run "revital xlsx codes as text" 0 "~<t>330102</t>" "" -- unzip -p "$TMP/revital.xlsx" xl/sharedStrings.xml
 case_run "revital csv directory" 0 "!" "!" -- $R $RIV --format csv -o "$TMP/rv-out/"
 case_run "revital csv directory files" 0 "~^id,score,rank" "" -- head -1 "$TMP/rv-out/scores.csv"
+case_run "revital plan targets" 0 "~^11,2022,grain_capacity,6,>6,2022,false" "!" -- \
+    $R $D/plan_provinces.csv --system profiles/plan-2018-2022.yaml --unit province --targets --table targets --format csv

@@ -533,6 +533,68 @@ START_TEST(test_beta_fixed_effects_vs_lsdv) {
 }
 END_TEST
 
+START_TEST(test_plan_targets_by_hand) {
+    /* tests/data/revital/plan_provinces.csv, 2022 rows: province 11 has grain
+     * capacity exactly 6 against ">6" (strict: not achieved), Engel 29.2
+     * against the cost target 29.2 (at most: achieved, 100 %), waste
+     * treatment exactly 90 against ">90" (not achieved); province 33 has
+     * grain 6.5 (achieved, 6.5/6 = 108.33 %) and Engel 30 (not achieved,
+     * 29.2/30 = 97.33 %). */
+    upl_table *t = NULL;
+    upl_read_options ro;
+    upl_error err = {0};
+    char *p = unit_data_path("revital/plan_provinces.csv");
+    upl_read_options_init(&ro);
+    ro.rejects_path = "/dev/null";
+    ck_assert_int_eq(upl_read_table(p, &ro, &t, NULL, &err), UPL_OK);
+    free(p);
+    p = unit_data_path("../../profiles/plan-2018-2022.yaml");
+    upl_revital_system *s = NULL;
+    ck_assert_int_eq(upl_revital_system_load(p, &s, &err), UPL_OK);
+    free(p);
+    upl_revital_options o;
+    upl_revital_result *r = NULL;
+    upl_revital_options_init(&o);
+    o.unit_col = "province";
+    o.year_col = "year";
+    o.do_targets = true;
+    int rc = upl_revital_run(t, s, &o, &r, &err);
+    ck_assert_msg(rc == UPL_OK, "%s", upl_error_message(&err));
+    upl_table *tg = upl_revital_result_find(r, "targets");
+    int seen = 0;
+    for (size_t i = 0; i < upl_table_n_rows(tg); i++) {
+        char pv[32], key[128]; /* cells() returns a shared buffer: copy */
+        if (strcmp(cells(tg, "year", i), "2022")) continue;
+        snprintf(pv, sizeof pv, "%s", cells(tg, "province", i));
+        snprintf(key, sizeof key, "%s/%s", pv, cells(tg, "indicator", i));
+        if (!strcmp(key, "11/grain_capacity")) { ck_assert_str_eq(cells(tg, "achieved", i), "false"); seen++; }
+        if (!strcmp(key, "11/rural_engel")) {
+            ck_assert_str_eq(cells(tg, "achieved", i), "true");
+            ck_assert_near(cellv(tg, "achievement_pct", i), 100, 1e-13);
+            seen++;
+        }
+        if (!strcmp(key, "11/waste_treatment_villages")) { ck_assert_str_eq(cells(tg, "achieved", i), "false"); seen++; }
+        if (!strcmp(key, "33/grain_capacity")) {
+            ck_assert_str_eq(cells(tg, "achieved", i), "true");
+            ck_assert_near(cellv(tg, "achievement_pct", i), 650.0 / 6.0, 1e-13);
+            seen++;
+        }
+        if (!strcmp(key, "33/rural_engel")) {
+            ck_assert_str_eq(cells(tg, "achieved", i), "false");
+            ck_assert_near(cellv(tg, "achievement_pct", i), 100 * 29.2 / 30, 1e-13);
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, 5);
+    /* 22 indicators x 8 province-years, every indicator has a 2022 target */
+    ck_assert_uint_eq(upl_table_n_rows(tg), 22 * 8);
+    ck_assert_ptr_nonnull(setting(r, "unverified"));
+    upl_revital_result_free(r);
+    upl_revital_system_free(s);
+    upl_table_free(t);
+}
+END_TEST
+
 /* ---- XLSX writer ---------------------------------------------------------------- */
 
 START_TEST(test_xlsx_writer) {
@@ -726,6 +788,7 @@ Suite *suite_revital_panel(void) {
     tcase_add_test(tc, test_panel_pooled_vs_blocks);
     tcase_add_test(tc, test_beta_fixed_effects_vs_lsdv);
     tcase_add_test(tc, test_xlsx_writer);
+    tcase_add_test(tc, test_plan_targets_by_hand);
     tcase_add_test(tc, test_town_country_by_hand);
     tcase_add_test(tc, test_alloc_failures);
     suite_add_tcase(s, tc);
