@@ -36,6 +36,8 @@ static const char usage[] =
     "  --no-evidence      leave out the <criterion>_member and _evidence columns\n"
     "  --encoding E       input text encoding (default auto: UTF-8, else GB18030)\n"
     "  --threads N        reader threads (default: all cores)\n"
+    "  --households FILE  household table to join onto FILE's member rows by household code (for\n"
+    "                     sources that keep households and members apart, e.g. `uplift synth` output)\n"
     "  --db DB            read from the registry (not available yet: export to a file first)\n"
     "\n"
     "output columns: household_code, area levels, n_members, income_pc, line, income_poor, per criterion\n"
@@ -126,7 +128,7 @@ int cmd_identify(int argc, char **argv) {
         {"profile", 0, true, NULL, false}, {"year", 0, true, NULL, false}, {"out", 'o', true, NULL, false},
         {"summary-by", 0, true, NULL, false}, {"summary-out", 0, true, NULL, false}, {"public", 0, false, NULL, false},
         {"no-evidence", 0, false, NULL, false}, {"encoding", 0, true, NULL, false}, {"threads", 0, true, NULL, false},
-        {"db", 0, true, NULL, false}, {"verbose", 'v', false, NULL, false},
+        {"db", 0, true, NULL, false}, {"verbose", 'v', false, NULL, false}, {"households", 0, true, NULL, false},
     };
     size_t n_opts = sizeof opts / sizeof opts[0];
     const char *pos[2];
@@ -164,6 +166,26 @@ int cmd_identify(int argc, char **argv) {
     upl_schema_field schema[] = {{"household_code", UPL_STR, false, false, true}};
     (void)schema;
     if ((rc = upl_read_table(pos[0], &ro, &t, NULL, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
+    if ((v = cli_get(opts, n_opts, "households"))) {
+        upl_table *h = NULL;
+        size_t unmatched = 0;
+        upl_profile_map_report hrep = {0};
+        if ((rc = upl_read_table(v, &ro, &h, NULL, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
+        /* map both tables first so the key has its canonical name in each */
+        int hrc = upl_profile_map_table(prof, h, &hrep, &err);
+        upl_profile_map_report_free(&hrep);
+        if (hrc && hrc != UPL_ESCHEMA) { upl_table_free(h); rc = cli_fail(cmd, hrc, &err); goto done; }
+        upl_error_clear(&err);
+        upl_profile_map_report prep = {0};
+        int prc = upl_profile_map_table(prof, t, &prep, &err);
+        upl_profile_map_report_free(&prep);
+        if (prc && prc != UPL_ESCHEMA) { upl_table_free(h); rc = cli_fail(cmd, prc, &err); goto done; }
+        upl_error_clear(&err);
+        rc = upl_identify_join(t, h, upl_profile_household_key(prof), &unmatched, &err);
+        upl_table_free(h);
+        if (rc) { rc = cli_fail(cmd, rc, &err); goto done; }
+        if (unmatched) fprintf(stderr, "uplift identify: warning: %zu member rows have no household in %s\n", unmatched, v);
+    }
     int mrc = upl_profile_map_table(prof, t, &rep, &err);
     if (cli_has(opts, n_opts, "verbose") || mrc) {
         fprintf(stderr, "uplift identify: column mapping: %zu renamed, %zu kept as they are", rep.n_mapped, rep.n_unmapped);

@@ -68,6 +68,15 @@ UPL_EXPORT int upl_identify_households(const upl_identify *r, upl_table **out, u
 UPL_EXPORT int upl_identify_summary(const upl_identify *r, const char *level, upl_table **out,
                                     upl_error *err) UPL_MUST_CHECK;
 
+/* Copy the columns of a household table (one row per household) onto a
+ * person table by the household key (left join; the person table's own
+ * columns win on a name clash). For sources that keep households and
+ * members apart, such as `uplift synth` output. *n_unmatched (may be NULL)
+ * gets the member rows whose household is absent. A key repeated in the
+ * household table is UPL_ECONFLICT. */
+UPL_EXPORT int upl_identify_join(upl_table *persons, const upl_table *households, const char *key,
+                                 size_t *n_unmatched, upl_error *err) UPL_MUST_CHECK;
+
 /* ---- Exit checks for villages and counties ----------------------------------
  * For every area at `level` ("village" or "county"), apply the profile's
  * exit rules for that level: incidence (poor persons / persons) against the

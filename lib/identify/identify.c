@@ -127,7 +127,9 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
         goto fail;
     }
     const upl_column *key = upl_table_find(t, upl_profile_household_key(p));
+    /* members are named by the person code (registry) or person id (surveys) */
     const upl_column *person_code = upl_table_find(t, "person_code");
+    if (!person_code) person_code = upl_table_find(t, "person_id");
     UPL_TRY(add_col(o, upl_profile_household_key(p), UPL_STR, &c.key, err));
     for (size_t l = 0; l < n_levels; l++) {
         area_src[l] = upl_table_find(t, levels[l]);
