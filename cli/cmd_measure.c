@@ -105,9 +105,10 @@ static const label labels[] = {
     {"mpi.M2", "adjusted squared gap M2", "调整平方贫困距M2"},
     {"mpi.h_uncensored", "uncensored headcount", "未删减剥夺率"},
     {"mpi.h_censored", "censored headcount", "删减剥夺率"},
-    {"mpi.contribution", "% contribution", "贡献率"},
-    {"mpi.dimension_contribution", "% contribution of dimension", "维度贡献率"},
-    {"mpi.group_contribution", "% contribution of group", "组贡献率"},
+    {"mpi.contribution_abs", "absolute contribution w_j h_j(k)", "绝对贡献"},
+    {"mpi.contribution", "contribution share phi_j (of M0)", "贡献率"},
+    {"mpi.dimension_contribution", "contribution share of dimension", "维度贡献率"},
+    {"mpi.group_contribution", "contribution share of group", "组贡献率"},
     {"change.", "growth-redistribution", "增长-再分配分解"},
     {"sectoral.", "sectoral decomposition", "部门分解"},
 };
@@ -871,9 +872,9 @@ static int run_mpi(common *c, const upl_table *t, out_t *o, context *ctx, upl_gr
     }
     char nm[256];
     for (size_t j = 0; j < d; j++) {
-        const char *kinds[] = {"mpi.h_uncensored", "mpi.h_censored", "mpi.contribution"};
-        double v[3] = {r->h_uncensored[j], r->h_censored[j], r->contrib_pct[j]};
-        for (int m = 0; m < 3; m++) {
+        const char *kinds[] = {"mpi.h_uncensored", "mpi.h_censored", "mpi.contribution_abs", "mpi.contribution"};
+        double v[4] = {r->h_uncensored[j], r->h_censored[j], r->contrib_abs[j], r->contrib_pct[j]};
+        for (int m = 0; m < 4; m++) {
             snprintf(nm, sizeof nm, "%s.%s", kinds[m], mi[j].col);
             orow *row = add_row(o, nm, -1);
             if (!row) break;
