@@ -80,10 +80,28 @@ static const colspec E_SPEC[E_N_] = {
     { "event_date", UPL_STR, false }, { "event_type", UPL_CAT, false }, { "loss_yuan", UPL_F64, false },
 };
 
+/* Category codes by label address: labels pushed here are static strings or
+ * live in the area table, so an address names one label; a direct-mapped
+ * cache of (address -> code) per column skips the dictionary's hashing. */
+#define LCACHE 256
+typedef struct lcache { const char *ptr[LCACHE]; int32_t code[LCACHE]; } lcache;
+
 typedef struct out_tables {
     upl_table *h, *m, *e;
     upl_column *hc[H_N_], *mc[M_N_], *ec[E_N_];
+    lcache *hcache, *mcache, *ecache;   /* one per column */
 } out_tables;
+
+static int push_label(upl_column *c, lcache *lc, const char *s, size_t len) {
+    size_t slot = ((uintptr_t)s >> 3) & (LCACHE - 1);
+    if (lc->ptr[slot] == s) return upl_col_push_code(c, lc->code[slot]);
+    int rc = upl_col_push_cat(c, s, len);
+    if (rc == UPL_OK) {
+        lc->ptr[slot] = s;
+        lc->code[slot] = c->v.cat[c->n_rows - 1];
+    }
+    return rc;
+}
 
 static int make_table(const colspec *spec, size_t n, upl_table **out, upl_column **cols, upl_error *err) {
     upl_table *t = upl_table_new();
@@ -101,6 +119,9 @@ static void out_free(out_tables *o) {
     upl_table_free(o->h);
     upl_table_free(o->m);
     upl_table_free(o->e);
+    upl_free(o->hcache);
+    upl_free(o->mcache);
+    upl_free(o->ecache);
     memset(o, 0, sizeof *o);
 }
 
@@ -109,6 +130,12 @@ static int out_init(out_tables *o, upl_error *err) {
     int rc = make_table(H_SPEC, H_N_, &o->h, o->hc, err);
     if (!rc) rc = make_table(M_SPEC, M_N_, &o->m, o->mc, err);
     if (!rc) rc = make_table(E_SPEC, E_N_, &o->e, o->ec, err);
+    if (!rc) {
+        o->hcache = upl_calloc(H_N_, sizeof *o->hcache);
+        o->mcache = upl_calloc(M_N_, sizeof *o->mcache);
+        o->ecache = upl_calloc(E_N_, sizeof *o->ecache);
+        if (!o->hcache || !o->mcache || !o->ecache) rc = upl_error_set(err, UPL_ENOMEM, "out of memory");
+    }
     if (rc) out_free(o);
     return rc;
 }
@@ -121,6 +148,10 @@ static int out_init(out_tables *o, upl_error *err) {
 #define PZ(c, s) do { const char *s_ = (s); if (upl_col_push_str((c), s_, strlen(s_))) goto oom; } while (0)
 #define PC(c, s) do { const char *s_ = (s); if (upl_col_push_cat((c), s_, strlen(s_))) goto oom; } while (0)
 #define PN(c) do { if (upl_col_push_null(c)) goto oom; } while (0)
+/* a label with a stable address (static or in the area table) */
+#define PLH(i, s) do { const char *s_ = (s); if (push_label(ot->hc[i], &ot->hcache[i], s_, strlen(s_))) goto oom; } while (0)
+#define PLM(i, s) do { const char *s_ = (s); if (push_label(ot->mc[i], &ot->mcache[i], s_, strlen(s_))) goto oom; } while (0)
+#define PLE(i, s) do { const char *s_ = (s); if (push_label(ot->ec[i], &ot->ecache[i], s_, strlen(s_))) goto oom; } while (0)
 
 /* ---- lists ---------------------------------------------------------------------- */
 static const char *const SURNAMES[] = {
@@ -226,13 +257,38 @@ typedef struct member {
 
 #define GOLDEN 0.6180339887498948482
 
+/* Zero-padded decimal of v in exactly w digits at p (no NUL); snprintf is a
+ * third of the generator's time otherwise. */
+static void put_digits(char *p, uint64_t v, int w) {
+    for (int i = w - 1; i >= 0; i--) { p[i] = (char)('0' + v % 10); v /= 10; }
+}
+static void put_date(char *p, int y, int m, int d) {   /* YYYY-MM-DD\0 */
+    put_digits(p, (uint64_t)y, 4);
+    p[4] = '-';
+    put_digits(p + 5, (uint64_t)m, 2);
+    p[7] = '-';
+    put_digits(p + 8, (uint64_t)d, 2);
+    p[10] = 0;
+}
+/* Concatenate up to three strings into out (cap bytes, truncating). */
+static void cat3(char *out, size_t cap, const char *a, const char *b, const char *c) {
+    size_t n = 0;
+    const char *parts[3] = { a, b, c };
+    for (int i = 0; i < 3; i++)
+        for (const char *q = parts[i]; q && *q && n + 1 < cap; q++) out[n++] = *q;
+    out[n] = 0;
+}
+
 static void make_name(syn_rng *r, const char *surname, int sex, char *out, size_t cap) {
     const char *const *g = sex == 1 ? GIVEN_M : GIVEN_F;
     size_t n = sex == 1 ? NELEM(GIVEN_M) : NELEM(GIVEN_F);
-    if (syn_bern(r, 0.6))
-        snprintf(out, cap, "%s%s%s", surname, g[syn_int(r, 0, (int)n - 1)], g[syn_int(r, 0, (int)n - 1)]);
-    else
-        snprintf(out, cap, "%s%s", surname, g[syn_int(r, 0, (int)n - 1)]);
+    if (syn_bern(r, 0.6)) {
+        int a = syn_int(r, 0, (int)n - 1);
+        int b = syn_int(r, 0, (int)n - 1);
+        cat3(out, cap, surname, g[a], g[b]);
+    } else {
+        cat3(out, cap, surname, g[syn_int(r, 0, (int)n - 1)], NULL);
+    }
 }
 
 static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
@@ -258,8 +314,11 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
     member mem[8];
     size_t len;
 
-    snprintf(hcode, sizeof hcode, "%012llu%04u", (unsigned long long)v->code, hno + 1);
-    snprintf(area, sizeof area, "%012llu", (unsigned long long)v->code);
+    put_digits(hcode, v->code, 12);
+    put_digits(hcode + 12, (uint64_t)hno + 1, 4);
+    hcode[16] = 0;
+    memcpy(area, hcode, 12);
+    area[12] = 0;
 
     /* income rank: golden-ratio sequence over the class's households */
     size_t cls = (size_t)reg * 2 + urban;
@@ -476,26 +535,32 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
         unsigned s = (start + k) % 500;               /* 0..499 */
         unsigned sq = m->sex == 1 ? 2 * s + 1 : 2 * s + 2;   /* odd male 1..999, even female 2..1000 */
         if (sq == 1000) sq = 0;                        /* 000 is even too */
-        snprintf(ids[i], sizeof ids[i], "%06llu%04d%02d%02d%03u", (unsigned long long)county % 1000000, by, mo, d, sq);
+        put_digits(ids[i], county % 1000000, 6);
+        put_digits(ids[i] + 6, (uint64_t)by, 4);
+        put_digits(ids[i] + 10, (uint64_t)mo, 2);
+        put_digits(ids[i] + 12, (uint64_t)d, 2);
+        put_digits(ids[i] + 14, sq, 3);
         ids[i][17] = upl_synth_id_check_char(ids[i]);
         ids[i][18] = 0;
-        snprintf(buf, sizeof buf, "%04d-%02d-%02d", by, mo, d);
+        put_date(buf, by, mo, d);
         upl_column *const *mc = ot->mc;
         char pcode[48];
-        snprintf(pcode, sizeof pcode, "%s%02d", hcode, i + 1);
+        memcpy(pcode, hcode, 16);
+        put_digits(pcode + 16, (uint64_t)i + 1, 2);
+        pcode[18] = 0;
         PZ(mc[M_HH], hcode);
         PZ(mc[M_PERSON], pcode);
         PZ(mc[M_NAME], m->name);
-        PC(mc[M_SEX], m->sex == 1 ? "男" : "女");
+        PLM(M_SEX, m->sex == 1 ? "男" : "女");
         PZ(mc[M_BIRTH], buf);
         PI(mc[M_AGE], m->age);
-        PC(mc[M_ID_TYPE], "居民身份证");
+        PLM(M_ID_TYPE, "居民身份证");
         PS(mc[M_ID], ids[i], 18);
-        PC(mc[M_REL], m->rel);
-        PC(mc[M_ETHNIC], ethnic);
-        if (m->edu) PC(mc[M_EDU], m->edu); else PN(mc[M_EDU]);
+        PLM(M_REL, m->rel);
+        PLM(M_ETHNIC, ethnic);
+        if (m->edu) PLM(M_EDU, m->edu); else PN(mc[M_EDU]);
         PI(mc[M_YEARS], m->years);
-        if (m->school) PC(mc[M_SCHOOL], m->school); else PN(mc[M_SCHOOL]);
+        if (m->school) PLM(M_SCHOOL, m->school); else PN(mc[M_SCHOOL]);
         PB(mc[M_ENROLLED], m->enrolled);
         {
             char hs[64] = "";
@@ -506,9 +571,9 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
         }
         PB(mc[M_CHRONIC], m->chronic);
         PB(mc[M_MAJOR], m->major);
-        if (m->has_dis) { PI(mc[M_DIS_GRADE], m->dis_grade); PC(mc[M_DIS_CAT], m->dis_cat); }
+        if (m->has_dis) { PI(mc[M_DIS_GRADE], m->dis_grade); PLM(M_DIS_CAT, m->dis_cat); }
         else { PN(mc[M_DIS_GRADE]); PN(mc[M_DIS_CAT]); }
-        PC(mc[M_LABOR], m->labor);
+        PLM(M_LABOR, m->labor);
         if (m->work_months) PI(mc[M_WORK_MONTHS], m->work_months); else PN(mc[M_WORK_MONTHS]);
         bool ins = syn_bern(&r, clampd(0.955 + 0.03 * gpos, 0, 0.999));
         PB(mc[M_INS_MED], ins);
@@ -537,18 +602,18 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
     {
         const char *nm;
         nm = syn_level_name(t, 0, v->code / 10000000000ULL, &len);
-        if (nm) PC(hc[H_PROVINCE], nm); else PC(hc[H_PROVINCE], prov->name_zh);
+        if (nm) PLH(H_PROVINCE, nm); else PLH(H_PROVINCE, prov->name_zh);
         nm = syn_level_name(t, 1, v->code / 100000000ULL, &len);
-        if (nm) PC(hc[H_CITY], nm); else PN(hc[H_CITY]);
+        if (nm) PLH(H_CITY, nm); else PN(hc[H_CITY]);
         nm = syn_level_name(t, 2, v->code / 1000000ULL, &len);
-        if (nm) PC(hc[H_COUNTY], nm); else PN(hc[H_COUNTY]);
+        if (nm) PLH(H_COUNTY, nm); else PN(hc[H_COUNTY]);
         nm = syn_level_name(t, 3, v->code / 1000ULL, &len);
-        if (nm) PC(hc[H_TOWNSHIP], nm); else PN(hc[H_TOWNSHIP]);
-        if (upl_col_push_cat(hc[H_VILLAGE], t->names + v->name_off, v->name_len)) goto oom;
+        if (nm) PLH(H_TOWNSHIP, nm); else PN(hc[H_TOWNSHIP]);
+        if (push_label(hc[H_VILLAGE], &ot->hcache[H_VILLAGE], t->names + v->name_off, v->name_len)) goto oom;
     }
     PZ(hc[H_AREA], area);
-    PC(hc[H_REGION], t->region3[reg]);
-    PC(hc[H_REGION4], t->region4[prov->region4]);
+    PLH(H_REGION, t->region3[reg]);
+    PLH(H_REGION4, t->region4[prov->region4]);
     PB(hc[H_URBAN], urban);
     snprintf(buf, sizeof buf, "%s-%s", prov->code, urban ? "urban" : "rural");
     PC(hc[H_STRATUM], buf);
@@ -557,7 +622,7 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
     PI(hc[H_SIZE], size);
     PZ(hc[H_HEAD_NAME], mem[0].name);
     PS(hc[H_HEAD_ID], ids[0], 18);
-    PC(hc[H_ETHNIC], ethnic);
+    PLH(H_ETHNIC, ethnic);
     PF(hc[H_WAGE], (double)c_wage / 100);
     PF(hc[H_BUSINESS], (double)c_gross / 100);
     PF(hc[H_EXPENSE], (double)c_exp / 100);
@@ -566,10 +631,10 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
     PF(hc[H_NET], (double)c_net / 100);
     PF(hc[H_NET_PC], round((double)c_net / size) / 100);
     PB(hc[H_DIBAO], dibao);
-    PC(hc[H_GRADE], grade);
+    PLH(H_GRADE, grade);
     PB(hc[H_DILAP], dilap);
     PF(hc[H_AREA_M2], area_m2);
-    PC(hc[H_STRUCT], structure);
+    PLH(H_STRUCT, structure);
     PB(hc[H_FLOOR], floor_ok);
     PB(hc[H_ROOF], roof_ok);
     PB(hc[H_WALLS], walls_ok);
@@ -578,7 +643,7 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
     PF(hc[H_WFETCH], w_fetch);
     PF(hc[H_WREL], w_rel);
     PB(hc[H_WSAFE], w_safe);
-    PC(hc[H_FUEL], fuel);
+    PLH(H_FUEL, fuel);
     PB(hc[H_ELEC], elec);
     PB(hc[H_TOILET], toilet);
     if (toilet) PB(hc[H_TSHARED], tshared); else PN(hc[H_TSHARED]);
@@ -613,15 +678,17 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
             PZ(ec[E_HH], hcode);
             if (who >= 0) {
                 char pcode[48];
-                snprintf(pcode, sizeof pcode, "%s%02d", hcode, who + 1);
+                memcpy(pcode, hcode, 16);
+                put_digits(pcode + 16, (uint64_t)who + 1, 2);
+                pcode[18] = 0;
                 PZ(ec[E_PERSON], pcode);
             } else {
                 PN(ec[E_PERSON]);
             }
             PI(ec[E_YEAR], Y);
-            snprintf(buf, sizeof buf, "%04d-%02d-%02d", Y, mo, d);
+            put_date(buf, Y, mo, d);
             PZ(ec[E_DATE], buf);
-            PC(ec[E_TYPE], types[k]);
+            PLE(E_TYPE, types[k]);
             PF(ec[E_LOSS], round2(median_loss[k] * exp(0.8 * syn_normal(&r))));
             (*n_events)++;
         }
