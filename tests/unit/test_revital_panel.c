@@ -595,6 +595,88 @@ START_TEST(test_plan_targets_by_hand) {
 }
 END_TEST
 
+START_TEST(test_random_panels) {
+    /* seeded random panels (zeros, negatives, constant columns, missing values,
+     * one unit, one year) with random options: every run ends in UPL_OK or a
+     * clean error, and an OK result keeps its invariants: weights sum to 1
+     * per scope, scores in [0, 100], D in [0, 1], obstacle degrees sum to 100
+     * (or are all 0), Dagum parts add up. */
+    upl_revital_system *s = sys_text(SYS_ABC);
+    unsigned seed = 99;
+#define RND() (seed = seed * 1103515245u + 12345u, (seed >> 8) & 0xffff)
+    static const char *const UN[6] = {"a", "b", "c", "d", "e", "f"};
+    int n_ok = 0;
+    for (int it = 0; it < 300; it++) {
+        size_t nu = 1 + RND() % 6, ny = 1 + RND() % 3, n = nu * ny;
+        const char *units[18];
+        int64_t years[18];
+        double a[18], b[18], c[18];
+        int kind = (int)(RND() % 4);
+        for (size_t i = 0; i < n; i++) {
+            units[i] = UN[i % nu];
+            years[i] = 2018 + (int64_t)(i / nu);
+            a[i] = kind == 0 ? 5.0 : (double)(RND() % 7) - (kind == 1 ? 3.0 : 0.0);
+            b[i] = (double)(RND() % 3);
+            c[i] = RND() % 40 == 0 ? NAN : (double)(RND() % 100) / 10.0;
+        }
+        upl_table *t = small_table(n, units, years, a, b, c);
+        upl_revital_options o;
+        upl_revital_options_init(&o);
+        o.unit_col = "unit";
+        o.year_col = "year";
+        static const int methods[3] = {UPL_REVITAL_ENTROPY, UPL_REVITAL_CRITIC, UPL_REVITAL_GIVEN};
+        o.method = methods[RND() % 3];
+        o.scope = (int)(RND() % 2);
+        o.zero_rule = (int)(RND() % 4);
+        o.topsis = (int)(RND() % 3);
+        o.do_ccd = o.do_obstacle = true;
+        o.do_convergence = RND() % 2;
+        o.region_col = RND() % 2 ? "unit" : NULL;
+        o.missing = (int)(RND() % 2);
+        upl_revital_result *r = NULL;
+        upl_error err = {0};
+        int rc = upl_revital_run(t, s, &o, &r, &err);
+        ck_assert_msg(rc == UPL_OK || rc == UPL_EUNDEFINED || rc == UPL_ERANGE, "it %d: rc %d: %s", it, rc, upl_error_message(&err));
+        if (rc == UPL_OK) {
+            n_ok++;
+            upl_table *w = upl_revital_result_find(r, "weights"), *sc = upl_revital_result_find(r, "scores");
+            size_t nw = upl_table_n_rows(w);
+            for (size_t q = 0; q < nw; q += 3) {
+                double tot = cellv(w, "weight", q) + cellv(w, "weight", q + 1) + cellv(w, "weight", q + 2);
+                ck_assert_near(tot, 1.0, 1e-12);
+            }
+            for (size_t i = 0; i < upl_table_n_rows(sc); i++) {
+                double v = cellv(sc, "score", i);
+                ck_assert_msg(v >= -1e-9 && v <= 100 + 1e-9, "score %g", v);
+            }
+            upl_table *cc = upl_revital_result_find(r, "ccd");
+            for (size_t i = 0; i < upl_table_n_rows(cc); i++) {
+                double d = cellv(cc, "D", i);
+                ck_assert(d >= 0 && d <= 1);
+            }
+            upl_table *oi = upl_revital_result_find(r, "obstacle_indicator");
+            for (size_t i = 0; i + 2 < upl_table_n_rows(oi); i += 3) {
+                double tot = cellv(oi, "obstacle_pct", i) + cellv(oi, "obstacle_pct", i + 1) + cellv(oi, "obstacle_pct", i + 2);
+                ck_assert(fabs(tot - 100) < 1e-9 || tot == 0);
+            }
+            upl_table *rg = upl_revital_result_find(r, "regional");
+            for (size_t i = 0; rg && i + 3 < upl_table_n_rows(rg); i++)
+                if (!strcmp(cells(rg, "measure", i), "dagum_gini") && !strcmp(cells(rg, "component", i), "total")) {
+                    double g = cellv(rg, "value", i);
+                    double parts = cellv(rg, "value", i + 1) + cellv(rg, "value", i + 2) + cellv(rg, "value", i + 3);
+                    ck_assert_near(parts, g, 1e-12);
+                }
+        }
+        upl_error_clear(&err);
+        upl_revital_result_free(r);
+        upl_table_free(t);
+    }
+#undef RND
+    ck_assert(n_ok > 50);
+    upl_revital_system_free(s);
+}
+END_TEST
+
 /* ---- XLSX writer ---------------------------------------------------------------- */
 
 START_TEST(test_xlsx_writer) {
@@ -788,6 +870,7 @@ Suite *suite_revital_panel(void) {
     tcase_add_test(tc, test_panel_pooled_vs_blocks);
     tcase_add_test(tc, test_beta_fixed_effects_vs_lsdv);
     tcase_add_test(tc, test_xlsx_writer);
+    tcase_add_test(tc, test_random_panels);
     tcase_add_test(tc, test_plan_targets_by_hand);
     tcase_add_test(tc, test_town_country_by_hand);
     tcase_add_test(tc, test_alloc_failures);
