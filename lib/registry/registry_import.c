@@ -163,6 +163,9 @@ void upl_import_options_init(upl_import_options *opt) {
     opt->allow_legacy_15 = true;
 }
 
+/* Marks a text/ID value that arrived as a floating-point number. */
+#define NUMERIC_MARK "\x01numeric"
+
 /* ---- value parsing ---------------------------------------------------------- */
 typedef struct pval {
     bool is_present;
@@ -650,6 +653,11 @@ static int parse_value(ictx *c, int f, size_t row, pval *pv, bool *bad) {
     pv->is_present = true;
     switch (fields[f].t) {
     case FT_TEXT: case FT_SECRET: case FT_ID:
+        if (fields[f].t != FT_ID && n == strlen(NUMERIC_MARK) && !memcmp(s, NUMERIC_MARK, n)) {
+            *bad = true;
+            return add_finding(c, row, f, UPL_IMP_BAD_VALUE, "text column stored as a floating-point number "
+                               "(digits may be lost); format the column as Text and re-export / 文本列被存为数值");
+        }
         pv->s = upl_arena_strndup(c->arena, s, n);
         if (!pv->s) return UPL_ENOMEM;
         break;
@@ -1078,7 +1086,9 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
         }
         size_t idn;
         const char *idt = fval(c, id_f, rows[i], &idn);
-        int st = upl_id_check(idt, idt ? idn : 0, idopt, c->today, &mp->id);
+        int st = (idt && idn == strlen(NUMERIC_MARK) && !memcmp(idt, NUMERIC_MARK, idn))
+                     ? (mp->id.status = UPL_ID_EXCEL_MANGLED)
+                     : upl_id_check(idt, idt ? idn : 0, idopt, c->today, &mp->id);
         if (st != UPL_ID_OK) {
             bad = true;
             int code_ = st == UPL_ID_EXCEL_MANGLED ? UPL_IMP_ID_EXCEL_MANGLED : st == UPL_ID_EMPTY ? UPL_IMP_REQUIRED
@@ -1310,10 +1320,12 @@ static int setup_columns(ictx *c) {
         size_t cap = 0, len = 0;
         for (size_t i = 0; i < nr; i++) {
             if (upl_col_format(col, i, &buf, &cap, &len)) {
-                if (col->type == UPL_F64 && (fields[f].t == FT_ID || fields[f].t == FT_SECRET) &&
-                    !memchr(buf, 'e', len) && !memchr(buf, 'E', len) && len >= 15) {
-                    /* 1.10105e+17 is caught by the ID check; a long F64 without an exponent still lost digits */
-                    rc = upl_col_push_str(tc, "1E+0", 4);
+                if (col->type == UPL_F64 && (fields[f].t == FT_ID || fields[f].t == FT_SECRET ||
+                                             fields[f].t == FT_TEXT)) {
+                    /* A number where text was expected: the value passed through a
+                     * spreadsheet cell typed as a number (and may have lost digits).
+                     * Marked so the row is refused with ID_EXCEL_MANGLED / BAD_VALUE. */
+                    rc = upl_col_push_str(tc, NUMERIC_MARK, strlen(NUMERIC_MARK));
                 } else {
                     rc = upl_col_push_str(tc, buf ? buf : "", len);
                 }
@@ -1688,23 +1700,37 @@ int upl_registry_import(upl_registry *r, const char *path, const upl_import_opti
     rejects = opt_in->rejects_path ? upl_strdup(opt_in->rejects_path) : upl_asprintf("%s.rejects.csv", path);
     UPL_FAIL_IF(!rejects, err, UPL_ENOMEM, "out of memory");
     remove(rejects);    /* a stale rejects file from an earlier attempt would mislead */
-    schema = upl_calloc(N_FIELDS + 1, sizeof *schema);
+    /* With a profile, the source headers (aliases) of our fields are read as
+     * text too, so long digit strings never become numbers. */
+    if (opt_in->profile_path) UPL_TRY(upl_profile_load(opt_in->profile_path, &prof, err));
+    size_t n_schema = N_FIELDS + 1, cap_schema = N_FIELDS + 1;
+    for (size_t i = 0; prof && i < upl_profile_n_fields(prof); i++) {
+        const upl_profile_field *pf = upl_profile_field_at(prof, i);
+        if (field_index(pf->name) >= 0) cap_schema += pf->n_aliases;
+    }
+    schema = upl_calloc(cap_schema, sizeof *schema);
     UPL_FAIL_IF(!schema, err, UPL_ENOMEM, "out of memory");
     for (int f = 0; f < N_FIELDS; f++)
         schema[f] = (upl_schema_field){ fields[f].name, UPL_STR, false, false, fields[f].t == FT_ID };
     schema[N_FIELDS] = (upl_schema_field){ "record_year", UPL_STR, false, false, false };
+    for (size_t i = 0; prof && i < upl_profile_n_fields(prof); i++) {
+        const upl_profile_field *pf = upl_profile_field_at(prof, i);
+        int f = field_index(pf->name);
+        if (f < 0) continue;
+        for (size_t a = 0; a < pf->n_aliases; a++)
+            schema[n_schema++] = (upl_schema_field){ pf->aliases[a], UPL_STR, false, false, fields[f].t == FT_ID };
+    }
     upl_read_options ro;
     upl_read_options_init(&ro);
     ro.schema = schema;
-    ro.n_schema = N_FIELDS + 1;
+    ro.n_schema = n_schema;
     ro.rejects_path = rejects;
     memset(&rs, 0, sizeof rs);
     UPL_TRY(upl_read_table(path, &ro, &t, &rs, err));
     if (rs.format == UPL_FMT_CSV && !upl_table_find(t, "_line")) UPL_TRY(add_line_column(t, path, rejects, &rs, err));
-    if (opt_in->profile_path) {
+    if (prof) {
         upl_profile_map_report rep;
         memset(&rep, 0, sizeof rep);
-        UPL_TRY(upl_profile_load(opt_in->profile_path, &prof, err));
         rc = upl_profile_map_table(prof, t, &rep, err);
         upl_profile_map_report_free(&rep);
         UPL_TRY(rc);

@@ -747,6 +747,42 @@ START_TEST(test_assist_coverage) {
 }
 END_TEST
 
+/* Chinese headers through a profile's column mapping (REGISTRY_FIELDS.md aliases, unit in a header). */
+START_TEST(test_import_profile) {
+    int be = _i;
+    if (!reg_backend_available(be, "import_profile")) return;
+    if (access("profiles/china-2014-targeted.yaml", R_OK) != 0) {
+        fprintf(stderr, "SKIP import_profile: run from the repository root (profiles/)\n");
+        return;
+    }
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(be, "prof", &uri, &key);
+    char *csv = copy_fixture("registry/county_2023_zh.csv");
+    upl_import_options o;
+    upl_import_options_init(&o);
+    o.today = 20240101;
+    o.profile_path = "profiles/china-2014-targeted.yaml";
+    upl_import_summary s;
+    upl_error err = {0};
+    ck_assert_msg(upl_registry_import(r, csv, &o, &s, &err) == UPL_OK, "%s", upl_error_message(&err));
+    ck_assert_int_eq(s.wave, 2023);                  /* from 年度 */
+    ck_assert_uint_eq(s.rows_accepted, 6);
+    ck_assert_uint_eq(s.households_accepted, 3);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_ID_NORMALISED], 2);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_ID_LEGACY_15], 1);
+    upl_table *t = NULL;
+    ck_assert_int_eq(upl_registry_members(r, 2023, NULL, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 6);
+    /* 家庭纯收入（元） 8200.50 -> 820050 fen */
+    ck_assert_int_eq(upl_table_find(t, "income_net")->v.i64[0], 820050);
+    char buf[64];
+    ck_assert_str_eq(table_str(t, "other_poverty_causes", 0, buf, sizeof buf), "缺技术,缺资金");
+    upl_table_free(t);
+    upl_registry_close(r);
+    free(csv); free(uri); free(key);
+}
+END_TEST
+
 Suite *suite_registry(void) {
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("idnum");
@@ -765,6 +801,7 @@ Suite *suite_registry(void) {
     tcase_add_loop_test(tc, test_case_exit_workflow, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_case_objection_compare_monitor, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_assist_coverage, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_import_profile, BACKEND_SQLITE, BACKEND_PG + 1);
     suite_add_tcase(s, tc);
     return s;
 }
