@@ -26,7 +26,11 @@ static const char usage[] =
     "measures (--measures, comma or space separated):\n"
     "  mean median fgt0 fgt1 fgt2 watts sen sen_largeq sst gini theil mld ge2 atkinson0.5 atkinson1\n"
     "  atkinson2 palma s80s20 line rmpg qP (quantile, e.g. q0.9) shareP-Q (e.g. share0.9-1) fgtA geA atkinsonE\n"
+    "  lorenzP glorenzP (Lorenz / generalised Lorenz ordinate at P, e.g. lorenz0.4)\n"
     "  theil_decomp mld_decomp   (within/between decomposition over the --by groups)\n"
+    "  fgt0_decomp fgt1_decomp fgt2_decomp watts_decomp   (population shares and contributions by group)\n"
+    "  theil_nested   (two-stage Theil, --by REGION,SUBGROUP: between regions, between subgroups\n"
+    "                 within regions, within subgroups)\n"
     "  default with a line: mean median fgt0 fgt1 fgt2 watts sen sst gini theil mld line\n"
     "  default without a line: mean median gini theil mld atkinson1 palma s80s20\n"
     "\n"
@@ -98,6 +102,11 @@ static const label labels[] = {
     {"line", "poverty line", "贫困线"},
     {"rmpg", "relative median poverty gap", "相对中位贫困差距"},
     {"q", "quantile", "分位数"},
+    {"lorenz", "Lorenz ordinate", "洛伦兹曲线纵坐标"},
+    {"glorenz", "generalised Lorenz ordinate", "广义洛伦兹纵坐标"},
+    {"fgt_decomp", "subgroup decomposition", "分组分解"},
+    {"watts_decomp", "subgroup decomposition", "分组分解"},
+    {"theil_nested", "nested Theil decomposition", "嵌套泰尔分解"},
     {"mpi.H", "MPI headcount ratio H", "多维贫困发生率H"},
     {"mpi.A", "MPI intensity A", "多维贫困强度A"},
     {"mpi.M0", "adjusted headcount ratio M0 (MPI)", "多维贫困指数M0"},
@@ -497,8 +506,142 @@ typedef struct common {
     int threads;
 } common;
 
+/* FGT/Watts subgroup decomposition: population shares, contributions. */
+static int compute_additive_decomp(const char *cmd, const char *name, const upl_measure_input *in,
+                                   const upl_measure_options *mo, out_t *o) {
+    char base[32];
+    size_t bl = strcspn(name, "_");
+    upl_measure_req req;
+    upl_error err = {0};
+    upl_measure_result *r = NULL;
+    double *val = NULL, *ws = NULL, *pop = NULL, *con = NULL, *pct = NULL;
+    int rc = UPL_OK;
+    if (bl >= sizeof base) bl = sizeof base - 1;
+    memcpy(base, name, bl);
+    base[bl] = 0;
+    if (upl_measure_parse(base, &req, &err) || (req.kind != UPL_MEAS_FGT && req.kind != UPL_MEAS_WATTS)) {
+        cli_error(cmd, "unknown decomposition `%s` (fgt0_decomp, fgt1_decomp, fgt2_decomp, watts_decomp, theil_decomp, "
+                  "mld_decomp, theil_nested)", name);
+        upl_error_clear(&err);
+        return CLI_USAGE;
+    }
+    if (mo->line == UPL_LINE_NONE) { cli_error(cmd, "%s needs a poverty line", name); return CLI_USAGE; }
+    upl_measure_options m2 = *mo;
+    m2.design = NULL;
+    int32_t G = in->n_groups;
+    val = malloc(G * sizeof *val);
+    ws = malloc(G * sizeof *ws);
+    pop = malloc(G * sizeof *pop);
+    con = malloc(G * sizeof *con);
+    pct = malloc(G * sizeof *pct);
+    if (!val || !ws || !pop || !con || !pct) { rc = upl_error_set(&err, UPL_ENOMEM, "out of memory"); goto fail; }
+    if ((rc = upl_measure_compute(in, &req, 1, &m2, &r, &err))) goto fail;
+    for (int32_t g = 0; g < G; g++) {
+        val[g] = r->stats[g].value;
+        ws[g] = r->stats[g].weight_sum;
+    }
+    upl_decomp_additive dec = {.pop_share = pop, .contribution = con, .pct_contribution = pct};
+    char nm[64];
+    if (upl_decomp_additive_compute(val, ws, G, &dec, &err)) {
+        snprintf(nm, sizeof nm, "%s.total", name);
+        orow *row = add_row(o, nm, -1);
+        if (row) row->undefined = "decomposition undefined: a group's value is undefined";
+        upl_error_clear(&err);
+        goto fail;
+    }
+    snprintf(nm, sizeof nm, "%s.total", name);
+    orow *row = add_row(o, nm, -1);
+    if (row) { row->value = dec.total; row->n = r->n_rows - r->n_missing - r->n_negative_dropped - r->n_outside; }
+    for (int32_t g = 0; g < G; g++) {
+        const char *parts[] = {"population_share", "contribution", "contribution_share"};
+        double v[] = {pop[g], con[g], pct[g]};
+        for (int k = 0; k < 3; k++) {
+            snprintf(nm, sizeof nm, "%s.%s", name, parts[k]);
+            row = add_row(o, nm, g);
+            if (!row) break;
+            row->value = v[k];
+            row->n = r->stats[g].n;
+            row->weight_sum = ws[g];
+            if (isnan(v[k])) row->undefined = "the total is 0: contribution shares undefined";
+        }
+    }
+fail:
+    if (rc) {
+        int c = cli_fail(cmd, rc, &err);
+        upl_error_clear(&err);
+        rc = c;
+    }
+    upl_measure_result_free(r);
+    free(val);
+    free(ws);
+    free(pop);
+    free(con);
+    free(pct);
+    return rc;
+}
+
+/* Two-stage nested Theil over the first two --by keys (Akita 2003). */
+static int compute_theil_nested(const char *cmd, const upl_measure_input *in, const upl_measure_options *mo,
+                                const out_t *by, out_t *o) {
+    upl_measure_req req[2];
+    upl_error err = {0};
+    upl_measure_result *r = NULL;
+    int rc = UPL_OK;
+    int32_t G = in->n_groups, nreg = 0;
+    double *val = NULL, *ws = NULL, *mu = NULL;
+    int32_t *reg = NULL;
+    if (by->n_by < 2) { cli_error(cmd, "theil_nested needs --by REGION,SUBGROUP"); return CLI_USAGE; }
+    if (upl_measure_parse("theil", &req[0], &err) || upl_measure_parse("mean", &req[1], &err)) goto fail;
+    upl_measure_options m2 = *mo;
+    m2.design = NULL;
+    val = malloc(G * sizeof *val);
+    ws = malloc(G * sizeof *ws);
+    mu = malloc(G * sizeof *mu);
+    reg = malloc(G * sizeof *reg);
+    if (!val || !ws || !mu || !reg) { rc = upl_error_set(&err, UPL_ENOMEM, "out of memory"); goto fail; }
+    if ((rc = upl_measure_compute(in, req, 2, &m2, &r, &err))) goto fail;
+    /* groups are sorted by the first key, so regions are runs of equal first labels */
+    for (int32_t g = 0; g < G; g++) {
+        if (g > 0 && strcmp(by->by_labels[g][0], by->by_labels[g - 1][0])) nreg++;
+        reg[g] = nreg;
+        val[g] = upl_measure_result_get(r, 0, g)->value;
+        ws[g] = upl_measure_result_get(r, 0, g)->weight_sum;
+        mu[g] = upl_measure_result_get(r, 1, g)->value;
+    }
+    upl_decomp_theil2 t2;
+    if (upl_decomp_theil_nested(ws, mu, val, reg, G, nreg + 1, &t2, &err)) {
+        orow *row = add_row(o, "theil_nested.total", -1);
+        if (row) row->undefined = "decomposition undefined: a cell has an undefined Theil or non-positive mean";
+        upl_error_clear(&err);
+        goto fail;
+    }
+    const char *parts[] = {"between_regions", "between_subgroups_within_regions", "within_subgroups", "total"};
+    double v[] = {t2.between_regions, t2.between_within, t2.within_cells, t2.total};
+    char nm[96];
+    for (int k = 0; k < 4; k++) {
+        snprintf(nm, sizeof nm, "theil_nested.%s", parts[k]);
+        orow *row = add_row(o, nm, -1);
+        if (row) row->value = v[k];
+    }
+fail:
+    if (rc) {
+        int c = cli_fail(cmd, rc, &err);
+        upl_error_clear(&err);
+        rc = c;
+    }
+    upl_measure_result_free(r);
+    free(val);
+    free(ws);
+    free(mu);
+    free(reg);
+    return rc;
+}
+
 static int compute_decomp(const char *cmd, const char *name, const upl_measure_input *in, const upl_measure_options *mo,
                           out_t *o) {
+    if (in->group && !strcmp(name, "theil_nested")) return compute_theil_nested(cmd, in, mo, o, o);
+    if (in->group && strcmp(name, "theil_decomp") && strcmp(name, "mld_decomp"))
+        return compute_additive_decomp(cmd, name, in, mo, o);
     double alpha = !strcmp(name, "theil_decomp") ? 1 : 0;
     upl_measure_req req[2];
     upl_error err = {0};
@@ -597,7 +740,7 @@ static int run_measures(common *c, const upl_table *t, out_t *o, context *ctx, u
     decomp = calloc(n_names + 1, sizeof *decomp);
     if (!req || !decomp) { rc = CLI_FAIL; cli_error(cmd, "out of memory"); goto done; }
     for (size_t k = 0; k < n_names; k++) {
-        if (!strcmp(names[k], "theil_decomp") || !strcmp(names[k], "mld_decomp")) { decomp[n_decomp++] = names[k]; continue; }
+        if (strstr(names[k], "_decomp") || !strcmp(names[k], "theil_nested")) { decomp[n_decomp++] = names[k]; continue; }
         if (upl_measure_parse(names[k], &req[n_req], &err)) {
             cli_error(cmd, "--measures: %s", upl_error_message(&err));
             rc = CLI_USAGE;

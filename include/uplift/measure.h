@@ -210,6 +210,8 @@ typedef enum upl_measure_kind {
     UPL_MEAS_SHARE,      /* income share between param and param2 */
     UPL_MEAS_LINE,       /* the poverty line used */
     UPL_MEAS_RMPG,       /* relative median poverty gap */
+    UPL_MEAS_LORENZ,     /* Lorenz ordinate L(param) */
+    UPL_MEAS_GLORENZ,    /* generalised Lorenz ordinate mean x L(param) */
     UPL_MEAS_KIND_COUNT_
 } upl_measure_kind;
 
@@ -220,7 +222,8 @@ typedef struct upl_measure_req {
 } upl_measure_req;
 /* Parse a name of the LIST in `uplift measure --measures` (mean median fgt0
  * fgt1 fgt2 fgtA watts sen sen_largeq sst gini theil mld geA atkinsonE palma
- * s80s20 qP shareP-Q line rmpg). UPL_EMISUSE with the list of names if unknown. */
+ * s80s20 qP shareP-Q lorenzP glorenzP line rmpg). UPL_EMISUSE with the list of
+ * names if unknown. */
 UPL_EXPORT int upl_measure_parse(const char *name, upl_measure_req *out, upl_error *err) UPL_MUST_CHECK;
 
 typedef enum upl_line_kind {

@@ -22,7 +22,7 @@
 
 static const char *const measure_names_help =
     "mean median qP (quantile, e.g. q0.9) fgt0 fgt1 fgt2 fgtA watts sen sen_largeq sst gini theil mld geA "
-    "atkinsonE palma s80s20 shareP-Q (e.g. share0.9-1) line rmpg";
+    "atkinsonE palma s80s20 shareP-Q (e.g. share0.9-1) lorenzP glorenzP (e.g. lorenz0.4) line rmpg";
 
 static bool parse_num(const char *s, double *out) {
     char *end = NULL;
@@ -57,6 +57,12 @@ int upl_measure_parse(const char *name, upl_measure_req *out, upl_error *err) {
     else if (!strncmp(name, "ge", 2) && parse_num(name + 2, &v)) { out->kind = UPL_MEAS_GE; out->param = v; }
     else if (!strncmp(name, "atkinson", 8) && parse_num(name + 8, &v) && v >= 0) {
         out->kind = UPL_MEAS_ATKINSON;
+        out->param = v;
+    } else if (!strncmp(name, "glorenz", 7) && parse_num(name + 7, &v) && v >= 0 && v <= 1) {
+        out->kind = UPL_MEAS_GLORENZ;
+        out->param = v;
+    } else if (!strncmp(name, "lorenz", 6) && parse_num(name + 6, &v) && v >= 0 && v <= 1) {
+        out->kind = UPL_MEAS_LORENZ;
         out->param = v;
     } else if (name[0] == 'q' && parse_num(name + 1, &v) && v >= 0 && v <= 1) {
         out->kind = UPL_MEAS_QUANTILE;
@@ -255,7 +261,7 @@ static bool kind_needs_sort(const upl_measure_req *r) {
     switch (r->kind) {
     case UPL_MEAS_MEDIAN: case UPL_MEAS_QUANTILE: case UPL_MEAS_SEN: case UPL_MEAS_SEN_LARGEQ:
     case UPL_MEAS_SST: case UPL_MEAS_GINI: case UPL_MEAS_PALMA: case UPL_MEAS_S80S20:
-    case UPL_MEAS_SHARE: case UPL_MEAS_RMPG:
+    case UPL_MEAS_SHARE: case UPL_MEAS_RMPG: case UPL_MEAS_LORENZ: case UPL_MEAS_GLORENZ:
         return true;
     default:
         return false;
@@ -364,6 +370,12 @@ static void finish_stat(const engine *e, const upl_measure_req *r, int32_t g, do
         s->value = upl_dist_share(d, r->param, r->param2);
         if (isnan(s->value)) set_undefined(s, "total income is zero");
         else if (o->is_percent) s->value *= 100;
+        break;
+    case UPL_MEAS_LORENZ:
+    case UPL_MEAS_GLORENZ:
+        s->value = upl_dist_lorenz_at(d, r->param);
+        if (isnan(s->value)) set_undefined(s, "total income is zero");
+        else if (r->kind == UPL_MEAS_GLORENZ) s->value *= upl_acc_mean(a1);
         break;
     case UPL_MEAS_GE:
     case UPL_MEAS_ATKINSON: {

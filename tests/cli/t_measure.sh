@@ -41,3 +41,8 @@ case_run "measure --line-col must be constant in a group" 1 "!" "~data row 4 has
 case_run "measure reads .dta" 0 "~^mean,12066\.83333333333" "!" -- "$UPLIFT" measure tests/data/io/labelled.dta --income income --line 1000 --measures mean,fgt0 --format csv
 case_run "measure reads .dta by label" 0 "~^fgt0,女,1," "!" -- "$UPLIFT" measure tests/data/io/labelled.dta --income income --line 1000 --measures fgt0 --by sex --format csv
 case_run "measure reads .sav" 0 "~^fgt0,0\.3333333333333333," "!" -- "$UPLIFT" measure tests/data/io/labelled.sav --income income --line 1000 --measures fgt0 --format csv
+# weighted FGT0 by group: a = {1 (.3), 3 (.9)} poor of 2.5 -> 0.48, share 2.5/4.5; total = published 0.35555...
+case_run "measure fgt0_decomp / watts_decomp / lorenz" 0 "=measure_decomp.csv" "!" -- "$UPLIFT" measure $D/ij.csv --income v --weight w --line 4 --by grp --measures fgt0_decomp,watts_decomp,lorenz0.5,glorenz0.5 --format csv
+# two-stage Theil over strata x groups adds up to the one-stage Theil 0.200868259889884...
+case_run "measure theil_nested total = theil" 0 "~theil_nested\.total,,,0\.20086825988988" "!" -- "$UPLIFT" measure $D/svy.csv --income y --by st,grp --measures theil_nested --format csv
+case_run "measure theil (one stage)" 0 "~^theil,0\.20086825988988" "!" -- "$UPLIFT" measure $D/svy.csv --income y --measures theil --format csv
