@@ -213,21 +213,24 @@ static int flush_validity(bitacc *acc, emit_fn emit, void *ctx, upl_error *err) 
  * caller's). remap: chunk code -> output code for CAT (NULL = identity). */
 static int emit_values(const upl_column *c, size_t n, const int32_t *remap, uint64_t *str_base,
                        uint8_t *stage, emit_fn emit, void *ctx, upl_error *err) {
+    const int32_t n_dict = c->type == UPL_CAT ? upl_dict_size(c->dict) : 0;
     for (size_t r0 = 0; r0 < n; r0 += STAGE_ROWS) {
-        size_t m = n - r0 < STAGE_ROWS ? n - r0 : STAGE_ROWS;
+        size_t m = n - r0 < STAGE_ROWS ? n - r0 : STAGE_ROWS;   /* STAGE_ROWS is a multiple of 64 */
         size_t bytes = 0;
         switch (c->type) {
-        case UPL_F64: {
-            double *d = (double *)(void *)stage;
-            for (size_t i = 0; i < m; i++)
-                d[i] = upl_col_is_valid(c, r0 + i) ? c->v.f64[r0 + i] : NAN;
-            bytes = m * 8;
-            break;
-        }
+        case UPL_F64:
         case UPL_I64: {
-            int64_t *d = (int64_t *)(void *)stage;
-            for (size_t i = 0; i < m; i++)
-                d[i] = upl_col_is_valid(c, r0 + i) ? c->v.i64[r0 + i] : 0;
+            /* copy, then overwrite the missing slots with the canonical value */
+            const uint64_t missing = c->type == UPL_F64 ? 0x7FF8000000000000ULL : 0;   /* quiet NaN */
+            uint64_t *d = (uint64_t *)(void *)stage;
+            memcpy(d, (const uint64_t *)c->v.raw + r0, m * 8);
+            for (size_t i = 0; i < m; i += 64) {
+                uint64_t w = c->valid[(r0 + i) >> 6];
+                if (w == ~0ULL) continue;
+                size_t lim = m - i < 64 ? m - i : 64;
+                for (size_t j = 0; j < lim; j++)
+                    if (!((w >> j) & 1)) d[i + j] = missing;
+            }
             bytes = m * 8;
             break;
         }
@@ -237,7 +240,7 @@ static int emit_values(const upl_column *c, size_t n, const int32_t *remap, uint
                 int32_t v = -1;
                 if (upl_col_is_valid(c, r0 + i)) {
                     v = c->v.cat[r0 + i];
-                    if (v < 0 || v >= upl_dict_size(c->dict))
+                    if (v < 0 || v >= n_dict)
                         return upl_error_at(err, UPL_EMISUSE, NULL, 0, 0, c->name,
                                             "row %zu: category code %d outside the dictionary", r0 + i, (int)v);
                     if (remap) v = remap[v];
@@ -255,9 +258,7 @@ static int emit_values(const upl_column *c, size_t n, const int32_t *remap, uint
         case UPL_STR: {
             uint64_t *d = (uint64_t *)(void *)stage;
             for (size_t i = 0; i < m; i++) {
-                size_t len = 0;
-                if (upl_col_is_valid(c, r0 + i)) (void)upl_col_str(c, r0 + i, &len);
-                *str_base += len;
+                if (upl_col_is_valid(c, r0 + i)) *str_base += c->str_off[r0 + i + 1] - c->str_off[r0 + i];
                 d[i] = *str_base;
             }
             bytes = m * 8;
