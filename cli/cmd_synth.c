@@ -71,13 +71,6 @@ static int split_provinces(const char *list, char **copy, const char **codes, si
     return *n ? 0 : -1;
 }
 
-static void progress(const char *what, uint64_t done, uint64_t total, void *ud) {
-    (void)ud;
-    fprintf(stderr, "\r  %llu / %llu %s (%.0f%%)   ", (unsigned long long)done, (unsigned long long)total, what,
-            total ? 100.0 * (double)done / (double)total : 100.0);
-    if (done >= total) fputc('\n', stderr);
-}
-
 int cmd_synth(int argc, char **argv) {
     cli_opt opts[] = {
         { "out", 'o', true, NULL, false }, { "format", 0, true, NULL, false },
@@ -152,8 +145,8 @@ int cmd_synth(int argc, char **argv) {
         goto done;
     }
     bool quiet = cli_has(opts, n_opts, "quiet");
-    cli_install_log("synth", false);
-    if (!quiet && cli_stderr_is_tty()) upl_progress_set(progress, NULL);
+    cli_install_log("synth", false);   /* shows upl_progress on a terminal */
+    if (quiet) upl_progress_set(NULL, NULL);
     int lrc = upl_synth_tables_load(areas, regions, calib, n_codes ? codes : NULL, n_codes, &tables, &err);
     if (lrc) {
         rc = cli_fail("synth", lrc, &err);
