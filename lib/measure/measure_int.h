@@ -55,8 +55,9 @@ static inline void acc_add1(upl_acc *a, double y, double w) {
         if (y > 0) {
             double r = y / a->par.mu;
             double rp = y / a->par.mu_pos;
-            upl_ksum_add(&a->ylny_rel, w * r * log(r));
-            upl_ksum_add(&a->ln_rel, w * log(rp));
+            double lr = log(r); /* one log when both means agree (no income <= 0) */
+            upl_ksum_add(&a->ylny_rel, w * r * lr);
+            upl_ksum_add(&a->ln_rel, w * (rp == r ? lr : log(rp)));
             for (int k = 0; k < a->par.n_pow; k++) {
                 double p = a->par.pow[k];
                 upl_ksum_add(&a->powsum[k], w * (p > 0 ? pow(r, p) : pow(rp, p)));
