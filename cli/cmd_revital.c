@@ -31,7 +31,7 @@ static const char usage[] =
     "  --zero-rule R[:P]    entropy zeros: epsilon[:0.002] | shift[:0.0001] | limit\n"
     "                       (default epsilon:0.002 when entropy is used, else limit)\n"
     "  --normalise S        pooled (over all years, default) | per-year\n"
-    "  --critic V           standard (default) | abs (1-|r|) | entropy (S = 1-e)\n"
+    "  --critic V           standard (default) | abs (1-|r|) | entropy (S = 1-e) | spearman (rank r)\n"
     "  --combine S+O        combined: subjective given|ahp + objective entropy|critic (default ahp+entropy)\n"
     "  --combine-rule R     product (w_s w_o / sum, default) | linear:ALPHA (ALPHA w_s + (1-ALPHA) w_o)\n"
     "  --topsis N           also TOPSIS: vector | minmax\n"
@@ -359,7 +359,8 @@ int cmd_revital(int argc, char **argv) {
             if (!strcmp(v, "standard")) o.critic_variant = UPL_REVITAL_CRITIC_STANDARD;
             else if (!strcmp(v, "abs")) o.critic_variant = UPL_REVITAL_CRITIC_ABS;
             else if (!strcmp(v, "entropy")) o.critic_variant = UPL_REVITAL_CRITIC_ENTROPY;
-            else { cli_error(cmd, "--critic: expected standard, abs or entropy, found `%s`", v); return CLI_USAGE; }
+            else if (!strcmp(v, "spearman")) o.critic_variant = UPL_REVITAL_CRITIC_SPEARMAN;
+            else { cli_error(cmd, "--critic: expected standard, abs, entropy or spearman, found `%s`", v); return CLI_USAGE; }
         }
         if ((v = cli_get(opts, n, "combine"))) {
             const char *plus = strchr(v, '+');

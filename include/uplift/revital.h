@@ -93,7 +93,8 @@ UPL_EXPORT int upl_revital_entropy(const double *z, size_t n, size_t m, int zero
 typedef enum upl_revital_critic_variant {
     UPL_REVITAL_CRITIC_STANDARD = 0, /* S_j sample SD, R_j = sum_k (1 - r_jk) */
     UPL_REVITAL_CRITIC_ABS = 1,      /* R_j = sum_k (1 - |r_jk|) */
-    UPL_REVITAL_CRITIC_ENTROPY = 2   /* S_j := d_j = 1 - e_j (entropy-CRITIC, limit rule) */
+    UPL_REVITAL_CRITIC_ENTROPY = 2,  /* S_j := d_j = 1 - e_j (entropy-CRITIC, limit rule) */
+    UPL_REVITAL_CRITIC_SPEARMAN = 3  /* R_j with Spearman rank correlation (average ranks for ties) */
 } upl_revital_critic_variant;
 UPL_EXPORT const char *upl_revital_critic_variant_name(int variant);
 

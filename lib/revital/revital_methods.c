@@ -12,6 +12,7 @@
  * of Tian et al. (2021, 地理学报 76(4):781); AHP after Saaty (1980). All
  * sums are compensated (Neumaier). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "uplift/revital.h"
 #include "revital_int.h"
@@ -40,6 +41,7 @@ const char *upl_revital_critic_variant_name(int variant) {
     case UPL_REVITAL_CRITIC_STANDARD: return "standard";
     case UPL_REVITAL_CRITIC_ABS: return "abs";
     case UPL_REVITAL_CRITIC_ENTROPY: return "entropy";
+    case UPL_REVITAL_CRITIC_SPEARMAN: return "spearman";
     default: return "?";
     }
 }
@@ -169,10 +171,36 @@ int upl_revital_entropy(const double *z, size_t n, size_t m, int zero_rule, doub
 
 /* ---- CRITIC ------------------------------------------------------------------ */
 
+typedef struct rv_vi { double v; size_t i; } rv_vi;
+static int cmp_asc(const void *a, const void *b) {
+    const rv_vi *x = a, *y = b;
+    return x->v < y->v ? -1 : x->v > y->v ? 1 : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Column j of z replaced by average ranks (1..n; ties share the mean of their
+ * ranks), for Spearman's correlation = Pearson's on ranks. */
+static int rank_columns(const double *z, size_t n, size_t m, double *out) {
+    rv_vi *a = upl_malloc(n * sizeof *a);
+    if (!a) return UPL_ENOMEM;
+    for (size_t j = 0; j < m; j++) {
+        for (size_t i = 0; i < n; i++) a[i] = (rv_vi){ z[i * m + j], i };
+        qsort(a, n, sizeof *a, cmp_asc);
+        for (size_t i = 0; i < n;) {
+            size_t e = i;
+            while (e + 1 < n && a[e + 1].v == a[i].v) e++;
+            double avg = (double)(i + e) / 2.0 + 1.0;
+            for (size_t k = i; k <= e; k++) out[a[k].i * m + j] = avg;
+            i = e + 1;
+        }
+    }
+    upl_free(a);
+    return UPL_OK;
+}
+
 int upl_revital_critic(const double *z, size_t n, size_t m, int variant, double *w, double *sd_out,
                        double *conflict_out, double *info_out, bool *is_equal_fallback, upl_error *err) {
     int rc = UPL_OK;
-    double *mean = NULL, *sd = NULL, *ent = NULL;
+    double *mean = NULL, *sd = NULL, *ent = NULL, *rk = NULL, *rmean = NULL, *rsd = NULL;
     if (is_equal_fallback) *is_equal_fallback = false;
     if (!z || !w || m == 0) return upl_error_set(err, UPL_EMISUSE, "CRITIC: empty input");
     if (n < 2) return upl_error_set(err, UPL_EUNDEFINED, "CRITIC weights need at least 2 units (sample SD), got %zu", n);
@@ -204,6 +232,24 @@ int upl_revital_critic(const double *z, size_t n, size_t m, int variant, double 
         upl_free(dd);
         if (rc) goto fail;
     }
+    /* the matrix the correlations are taken on: z itself, or its ranks */
+    const double *cz = z, *cmean = mean, *csd = sd;
+    if (variant == UPL_REVITAL_CRITIC_SPEARMAN) {
+        rk = upl_malloc(n * m * sizeof *rk);
+        rmean = upl_calloc(m, sizeof *rmean);
+        rsd = upl_calloc(m, sizeof *rsd);
+        UPL_FAIL_IF(!rk || !rmean || !rsd || rank_columns(z, n, m, rk), err, UPL_ENOMEM, "out of memory");
+        for (size_t j = 0; j < m; j++) {
+            upl_ksum s1 = {0, 0}, s2 = {0, 0};
+            for (size_t i = 0; i < n; i++) upl_ksum_add(&s1, rk[i * m + j]);
+            rmean[j] = upl_ksum_value(&s1) / (double)n;
+            for (size_t i = 0; i < n; i++) upl_ksum_add(&s2, (rk[i * m + j] - rmean[j]) * (rk[i * m + j] - rmean[j]));
+            rsd[j] = sqrt(upl_ksum_value(&s2) / (double)(n - 1));
+        }
+        cz = rk;
+        cmean = rmean;
+        csd = rsd;
+    }
     upl_ksum csum = {0, 0};
     for (size_t j = 0; j < m; j++) {
         double s = variant == UPL_REVITAL_CRITIC_ENTROPY ? ent[j] : sd[j];
@@ -213,8 +259,8 @@ int upl_revital_critic(const double *z, size_t n, size_t m, int variant, double 
                 if (k == j || !(sd[k] > 0)) continue; /* constant columns: r undefined, left out */
                 upl_ksum sxy = {0, 0};
                 for (size_t i = 0; i < n; i++)
-                    upl_ksum_add(&sxy, (z[i * m + j] - mean[j]) * (z[i * m + k] - mean[k]));
-                double rr = upl_ksum_value(&sxy) / ((double)(n - 1) * sd[j] * sd[k]);
+                    upl_ksum_add(&sxy, (cz[i * m + j] - cmean[j]) * (cz[i * m + k] - cmean[k]));
+                double rr = upl_ksum_value(&sxy) / ((double)(n - 1) * csd[j] * csd[k]);
                 if (rr > 1) rr = 1;
                 if (rr < -1) rr = -1;
                 upl_ksum_add(&r, 1.0 - (variant == UPL_REVITAL_CRITIC_ABS ? fabs(rr) : rr));
@@ -235,6 +281,9 @@ fail:
     upl_free(mean);
     upl_free(sd);
     upl_free(ent);
+    upl_free(rk);
+    upl_free(rmean);
+    upl_free(rsd);
     return rc;
 }
 

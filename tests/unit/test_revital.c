@@ -145,6 +145,31 @@ START_TEST(test_topsis_by_hand) {
 }
 END_TEST
 
+START_TEST(test_critic_spearman_by_hand) {
+    /* z1 = (0, 1/3, 2/3, 1), z2 = (0, 2/39, 1/39, 1): ranks (1,2,3,4) and
+     * (1,3,2,4): Spearman r = 1 - 6 * 2 / (4 * 15) = 0.8, so R1 = R2 = 0.2
+     * and the weights follow the sample SDs. Pearson r differs (the outlier
+     * 1 in z2), so the standard variant gives other conflicts. */
+    double z[8] = {0, 0, 1.0 / 3, 2.0 / 39, 2.0 / 3, 1.0 / 39, 1, 1}, w[2], sd[2], r[2];
+    upl_error err = {0};
+    ck_assert_int_eq(upl_revital_critic(z, 4, 2, UPL_REVITAL_CRITIC_SPEARMAN, w, sd, r, NULL, NULL, &err), UPL_OK);
+    ck_assert_near(r[0], 0.2, 1e-15);
+    ck_assert_near(r[1], 0.2, 1e-15);
+    ck_assert_near(w[0], sd[0] / (sd[0] + sd[1]), 1e-15);
+    double rs[2];
+    ck_assert_int_eq(upl_revital_critic(z, 4, 2, UPL_REVITAL_CRITIC_STANDARD, w, NULL, rs, NULL, NULL, &err), UPL_OK);
+    ck_assert(fabs(rs[0] - 0.2) > 1e-3);
+    /* abs variant: with r = 0.8 > 0 identical to standard */
+    double ra[2];
+    ck_assert_int_eq(upl_revital_critic(z, 4, 2, UPL_REVITAL_CRITIC_ABS, w, NULL, ra, NULL, NULL, &err), UPL_OK);
+    ck_assert_near(ra[0], rs[0], 1e-15);
+    /* ties: average ranks; (1, 1, 2) vs (1, 2, 3): ranks (1.5, 1.5, 3), r = 0.8660254 */
+    double t3[6] = {1, 1, 1, 2, 2, 3};
+    ck_assert_int_eq(upl_revital_critic(t3, 3, 2, UPL_REVITAL_CRITIC_SPEARMAN, w, NULL, r, NULL, NULL, &err), UPL_OK);
+    ck_assert_near(r[0], 1 - sqrt(0.75), 1e-15);
+}
+END_TEST
+
 /* The same through the panel driver, from an in-memory table. */
 static upl_table *river_table(void) {
     upl_error err = {0};
@@ -608,6 +633,7 @@ Suite *suite_revital(void) {
     tcase_add_test(tc, test_rivers_topsis);
     tcase_add_test(tc, test_rivers_critic);
     tcase_add_test(tc, test_topsis_by_hand);
+    tcase_add_test(tc, test_critic_spearman_by_hand);
     tcase_add_test(tc, test_rivers_driver);
     tcase_add_test(tc, test_rivers_csv);
     tcase_add_test(tc, test_entropy_rules_by_hand);
