@@ -165,6 +165,8 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
     UPL_TRY(add_col(o, "profile_version", UPL_CAT, &c.prof_ver, err));
     UPL_TRY(add_col(o, "profile_sha256", UPL_CAT, &c.prof_sha, err));
 
+    for (size_t ci = 0; ci < upl_table_n_cols(o); ci++)
+        if (upl_col_reserve(upl_table_column(o, ci), G, 0)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     const double *income = upl_eval_income(ev), *line = upl_eval_line(ev);
     const uint8_t *ip = upl_eval_income_poor(ev), *poor = upl_eval_poor(ev), *exit_ok = upl_eval_exit_eligible(ev);
     const int64_t *lo = upl_eval_score_lo(ev), *hi = upl_eval_score_hi(ev);
@@ -174,6 +176,30 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
     size_t n_exit = upl_eval_n_exit_rules(ev);
     const char *pname = upl_profile_name(p), *pver = upl_profile_version(p), *psha = upl_profile_sha256(p);
 #define CK(x) do { if ((x) != UPL_OK) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory building the decision table"); goto fail; } } while (0)
+    /* category-like outputs: intern every label once, then push codes */
+    int32_t code;
+    for (size_t a = 0; a < n_levels; a++)
+        if (area_src[a] && area_src[a]->type == UPL_CAT)
+            for (int32_t k = 0; k < upl_dict_size(area_src[a]->dict); k++)
+                CK(upl_dict_intern(c.area[a]->dict, upl_dict_label(area_src[a]->dict, k),
+                                   upl_dict_label_len(area_src[a]->dict, k), &code));
+    for (size_t i = 0; i < upl_profile_n_categories(p); i++) {
+        const char *id = upl_profile_category_id(p, i), *zh = upl_profile_category_label(p, i, true);
+        CK(upl_dict_intern(c.category->dict, id, strlen(id), &code));
+        CK(upl_dict_intern(c.category_zh->dict, zh, strlen(zh), &code));
+    }
+    int32_t *cause_code = upl_malloc((upl_profile_n_causes(p) + 1) * sizeof *cause_code);
+    if (!cause_code) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+    for (size_t i = 0; i < upl_profile_n_causes(p); i++) {
+        const char *zh = upl_profile_cause_at(p, i)->label_zh;
+        if (upl_dict_intern(c.main_cause->dict, zh, strlen(zh), &cause_code[i])) { upl_free(cause_code); CK(UPL_ENOMEM); }
+    }
+    int32_t code_name, code_ver, code_sha;
+    if (upl_dict_intern(c.prof->dict, pname, strlen(pname), &code_name) ||
+        upl_dict_intern(c.prof_ver->dict, pver, strlen(pver), &code_ver) ||
+        upl_dict_intern(c.prof_sha->dict, psha, strlen(psha), &code_sha)) { upl_free(cause_code); CK(UPL_ENOMEM); }
+#undef CK
+#define CK(x) do { if ((x) != UPL_OK) { upl_free(cause_code); rc = upl_error_set(err, UPL_ENOMEM, "out of memory building the decision table"); goto fail; } } while (0)
     for (size_t g = 0; g < G; g++) {
         size_t fr = upl_eval_household_first_row(ev, g);
         const char *s;
@@ -182,6 +208,11 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
         CK(upl_col_push_str(c.key, s, l));
         for (size_t a = 0; a < n_levels; a++) {
             if (!area_src[a]) continue;
+            if (area_src[a]->type == UPL_CAT) {
+                CK(upl_col_is_valid(area_src[a], fr) ? upl_col_push_code(c.area[a], area_src[a]->v.cat[fr])
+                                                     : upl_col_push_null(c.area[a]));
+                continue;
+            }
             CK(cell_text(area_src[a], fr, &tmp, &s, &l));
             CK(l ? upl_col_push_cat(c.area[a], s, l) : upl_col_push_null(c.area[a]));
         }
@@ -227,17 +258,15 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
         CK(upl_col_push_str(c.score_exact, fb, strlen(fb)));
         CK(push_b3(c.poor, poor[g]));
         if (cat[g] >= 0) {
-            const char *id = upl_profile_category_id(p, (size_t)cat[g]);
-            const char *zh = upl_profile_category_label(p, (size_t)cat[g], true);
-            CK(upl_col_push_cat(c.category, id, strlen(id)));
-            CK(upl_col_push_cat(c.category_zh, zh, strlen(zh)));
+            CK(upl_col_push_code(c.category, cat[g]));
+            CK(upl_col_push_code(c.category_zh, cat[g]));
         } else {
             CK(upl_col_push_null(c.category));
             CK(upl_col_push_null(c.category_zh));
         }
         if (mc[g] >= 0) {
             const upl_profile_cause *cs = upl_profile_cause_at(p, (size_t)mc[g]);
-            CK(upl_col_push_cat(c.main_cause, cs->label_zh, strlen(cs->label_zh)));
+            CK(upl_col_push_code(c.main_cause, cause_code[mc[g]]));
             CK(upl_col_push_i64(c.main_cause_code, cs->code));
         } else {
             CK(upl_col_push_null(c.main_cause));
@@ -261,10 +290,11 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
         }
         CK(sb.n ? upl_col_push_str(c.exit_failed, sb.s, sb.n) : upl_col_push_null(c.exit_failed));
         CK(upl_col_push_i64(c.year, r->opt.year));
-        CK(upl_col_push_cat(c.prof, pname, strlen(pname)));
-        CK(upl_col_push_cat(c.prof_ver, pver, strlen(pver)));
-        CK(upl_col_push_cat(c.prof_sha, psha, strlen(psha)));
+        CK(upl_col_push_code(c.prof, code_name));
+        CK(upl_col_push_code(c.prof_ver, code_ver));
+        CK(upl_col_push_code(c.prof_sha, code_sha));
     }
+    upl_free(cause_code);
 #undef CK
     UPL_TRY(upl_table_set_meta(o, "profile", pname));
     UPL_TRY(upl_table_set_meta(o, "profile_version", pver));

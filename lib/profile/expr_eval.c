@@ -115,6 +115,9 @@ struct upl_eval {
     const int32_t *hh_of_row;
     size_t *first_row;
     uint64_t *hh_size;
+    int32_t *own_hh_of_row;  /* fast path: rows already grouped (owned) */
+    uint64_t *own_hh_size;
+    size_t n_missing_key;
     size_t n_inconsistent;
     /* compile state */
     colview *cols; size_t n_cols;
@@ -196,16 +199,16 @@ static int find_view(upl_eval *ev, const upl_column *c, const upl_profile_field 
     v->col = c;
     v->field = f;
     v->is_text = c->type == UPL_CAT || c->type == UPL_STR;
-    if (v->is_text) {
-        int rc = view_text_codes(ev, v);
-        if (rc) return rc;
-    }
+    if (c->type == UPL_CAT) v->dict = c->dict;
+    /* STR columns get their code view only when a label test needs it */
     *out = (int)ev->n_cols++;
     return UPL_OK;
 }
 
 static int view_num(upl_eval *ev, colview *v) {
     if (!v->is_text || v->lut_num || v->num) return UPL_OK;
+    int rc = view_text_codes(ev, v);
+    if (rc) return rc;
     int32_t nd = upl_dict_size(v->dict);
     v->lut_num = upl_malloc(((size_t)nd + 1) * sizeof *v->lut_num);
     if (!v->lut_num) return ev_oom(ev);
@@ -222,6 +225,8 @@ static int view_num(upl_eval *ev, colview *v) {
 
 static int view_b3(upl_eval *ev, colview *v) {
     if (!v->is_text || v->lut_b3) return UPL_OK;
+    int rc = view_text_codes(ev, v);
+    if (rc) return rc;
     int32_t nd = upl_dict_size(v->dict);
     v->lut_b3 = upl_malloc((size_t)nd + 1);
     if (!v->lut_b3) return ev_oom(ev);
@@ -257,7 +262,14 @@ static int view_ymd(upl_eval *ev, colview *v, bool by_id) {
     const upl_column *c = v->col;
     int32_t *out = upl_malloc((c->n_rows ? c->n_rows : 1) * sizeof *out);
     if (!out) return ev_oom(ev);
-    if (v->is_text) {
+    if (c->type == UPL_STR && !v->codes) {
+        /* dates are mostly distinct: parse each row rather than build a dictionary */
+        for (size_t i = 0; i < c->n_rows; i++) {
+            size_t l;
+            const char *s = upl_col_is_valid(c, i) ? upl_col_str(c, i, &l) : NULL;
+            out[i] = s ? ymd_of_text(s, l, by_id) : -1;
+        }
+    } else if (v->is_text) {
         int32_t nd = upl_dict_size(v->dict);
         int32_t *lut = upl_malloc(((size_t)nd + 1) * sizeof *lut);
         if (!lut) { upl_free(out); return ev_oom(ev); }
@@ -398,6 +410,8 @@ static int want(upl_eval *ev, prog *p, const ex_node *n, int dom, int type, cval
 /* lookup table over a text column's labels: 1 where pred(label) holds */
 static int text_lut(upl_eval *ev, prog *p, int view, const ex_node *lits, bool negate, bool is_has, cval *out) {
     colview *v = &ev->cols[view];
+    int vrc = view_text_codes(ev, v);
+    if (vrc) return vrc;
     int32_t nd = upl_dict_size(v->dict);
     uint8_t *lut = upl_calloc((size_t)nd + 1, 1);
     if (!lut) return ev_oom(ev);
@@ -869,43 +883,55 @@ static void run_prog(upl_eval *ev, const prog *p, size_t b, size_t e) {
         case OP_COL_NUM: {
             const colview *v = &ev->cols[in->src];
             const upl_column *c = v->col;
-            for (size_t i = 0; i < n; i++) {
-                size_t row = is_hh ? fr[b + i] : b + i;
-                if (v->is_text) {
-                    int32_t code = view_code(v, row);
+            const uint64_t *vb = c->valid;
+#define LOAD_LOOP(EXPR) \
+            if (is_hh) { for (size_t i = 0; i < n; i++) { size_t row = fr[b + i]; o[i] = (vb[row >> 6] >> (row & 63)) & 1 ? (EXPR) : NAN; } } \
+            else { for (size_t i = 0; i < n; i++) { size_t row = b + i; o[i] = (vb[row >> 6] >> (row & 63)) & 1 ? (EXPR) : NAN; } }
+            if (v->is_text) {
+                for (size_t i = 0; i < n; i++) {
+                    int32_t code = view_code(v, is_hh ? fr[b + i] : b + i);
                     o[i] = code < 0 ? NAN : v->lut_num[code];
-                } else if (!upl_col_is_valid(c, row)) {
-                    o[i] = NAN;
-                } else {
-                    switch (c->type) {
-                    case UPL_F64: o[i] = c->v.f64[row]; break;
-                    case UPL_I64: o[i] = (double)c->v.i64[row]; break;
-                    case UPL_BOOL: o[i] = c->v.b[row] ? 1.0 : 0.0; break;
-                    default: o[i] = NAN; break;
-                    }
                 }
+            } else if (c->type == UPL_F64) {
+                const double *d = c->v.f64;
+                LOAD_LOOP(d[row])
+            } else if (c->type == UPL_I64) {
+                const int64_t *d = c->v.i64;
+                LOAD_LOOP((double)d[row])
+            } else if (c->type == UPL_BOOL) {
+                const uint8_t *d = c->v.b;
+                LOAD_LOOP(d[row] ? 1.0 : 0.0)
+            } else {
+                for (size_t i = 0; i < n; i++) o[i] = NAN;
             }
+#undef LOAD_LOOP
             break;
         }
         case OP_COL_B3: {
             const colview *v = &ev->cols[in->src];
             const upl_column *c = v->col;
-            for (size_t i = 0; i < n; i++) {
-                size_t row = is_hh ? fr[b + i] : b + i;
-                if (v->is_text) {
-                    int32_t code = view_code(v, row);
+            const uint64_t *vb = c->valid;
+#define LOAD_LOOP(EXPR) \
+            if (is_hh) { for (size_t i = 0; i < n; i++) { size_t row = fr[b + i]; ob[i] = (vb[row >> 6] >> (row & 63)) & 1 ? (EXPR) : 2; } } \
+            else { for (size_t i = 0; i < n; i++) { size_t row = b + i; ob[i] = (vb[row >> 6] >> (row & 63)) & 1 ? (EXPR) : 2; } }
+            if (v->is_text) {
+                for (size_t i = 0; i < n; i++) {
+                    int32_t code = view_code(v, is_hh ? fr[b + i] : b + i);
                     ob[i] = code < 0 ? 2 : v->lut_b3[code];
-                } else if (!upl_col_is_valid(c, row)) {
-                    ob[i] = 2;
-                } else {
-                    switch (c->type) {
-                    case UPL_BOOL: ob[i] = c->v.b[row] ? 1 : 0; break;
-                    case UPL_I64: ob[i] = c->v.i64[row] == 1 ? 1 : c->v.i64[row] == 0 ? 0 : 2; break;
-                    case UPL_F64: ob[i] = c->v.f64[row] == 1 ? 1 : c->v.f64[row] == 0 ? 0 : 2; break;
-                    default: ob[i] = 2; break;
-                    }
                 }
+            } else if (c->type == UPL_BOOL) {
+                const uint8_t *d = c->v.b;
+                LOAD_LOOP((uint8_t)(d[row] != 0))
+            } else if (c->type == UPL_I64) {
+                const int64_t *d = c->v.i64;
+                LOAD_LOOP((uint8_t)(d[row] == 1 ? 1 : d[row] == 0 ? 0 : 2))
+            } else if (c->type == UPL_F64) {
+                const double *d = c->v.f64;
+                LOAD_LOOP((uint8_t)(d[row] == 1 ? 1 : d[row] == 0 ? 0 : 2))
+            } else {
+                memset(ob, 2, n);
             }
+#undef LOAD_LOOP
             break;
         }
         case OP_COL_LUT: {
@@ -1196,28 +1222,49 @@ done:
 }
 
 static int check_household_consistency(upl_eval *ev) {
-    /* households whose household-level fields differ between member rows */
+    /* households whose household-level fields differ between member rows:
+     * each row is compared with its household's first row, one column at a
+     * time with the type switch outside the row loop */
     uint8_t *bad = upl_calloc(ev->n_hh ? ev->n_hh : 1, 1);
     if (!bad) return ev_oom(ev);
+    const int32_t *hr = ev->hh_of_row;
+    const size_t *fr = ev->first_row;
     for (size_t ci = 0; ci < ev->n_cols; ci++) {
         const colview *v = &ev->cols[ci];
         if (!v->field || v->field->level != UPL_LEVEL_HOUSEHOLD) continue;
         const upl_column *c = v->col;
-        for (size_t r = 0; r < ev->n_rows; r++) {
-            int32_t g = ev->hh_of_row[r];
-            if (g < 0 || bad[g]) continue;
-            size_t f = ev->first_row[g];
-            if (f == r) continue;
-            bool vr = upl_col_is_valid(c, r), vf = upl_col_is_valid(c, f);
-            bool diff = vr != vf;
-            if (!diff && vr) {
-                if (v->is_text) diff = view_code(v, r) != view_code(v, f);
-                else if (c->type == UPL_F64) diff = c->v.f64[r] != c->v.f64[f];
-                else if (c->type == UPL_I64) diff = c->v.i64[r] != c->v.i64[f];
-                else if (c->type == UPL_BOOL) diff = c->v.b[r] != c->v.b[f];
-            }
-            if (diff) bad[g] = 1;
+        const uint64_t *vb = c->valid;
+#define VALID(x) ((vb[(x) >> 6] >> ((x) & 63)) & 1)
+#define CHECK(DIFF) \
+        for (size_t r = 0; r < ev->n_rows; r++) { \
+            int32_t g = hr[r]; \
+            if (g < 0) continue; \
+            size_t f = fr[g]; \
+            unsigned vr = VALID(r), vf = VALID(f); \
+            bad[g] |= (uint8_t)((vr != vf) | (vr & vf & (unsigned)(DIFF))); \
         }
+        switch (c->type) {
+        case UPL_F64: { const double *d = c->v.f64; CHECK(d[r] != d[f]) break; }
+        case UPL_I64: { const int64_t *d = c->v.i64; CHECK(d[r] != d[f]) break; }
+        case UPL_BOOL: { const uint8_t *d = c->v.b; CHECK(d[r] != d[f]) break; }
+        case UPL_CAT: { const int32_t *d = c->v.cat; CHECK(d[r] != d[f]) break; }
+        case UPL_STR:
+            for (size_t r = 0; r < ev->n_rows; r++) {
+                int32_t g = hr[r];
+                if (g < 0 || bad[g]) continue;
+                size_t f = fr[g];
+                if (f == r) continue;
+                unsigned vr = VALID(r), vf = VALID(f);
+                if (vr != vf) { bad[g] = 1; continue; }
+                if (!vr) continue;
+                size_t la, lb;
+                const char *a = upl_col_str(c, r, &la), *b = upl_col_str(c, f, &lb);
+                if (la != lb || memcmp(a, b, la)) bad[g] = 1;
+            }
+            break;
+        }
+#undef CHECK
+#undef VALID
     }
     size_t cnt = 0;
     for (size_t g = 0; g < ev->n_hh; g++) cnt += bad[g];
@@ -1226,11 +1273,63 @@ static int check_household_consistency(upl_eval *ev) {
     return UPL_OK;
 }
 
+/* Fast grouping for the usual export shape: member rows of a household are
+ * adjacent and households come in ascending key order (as a sorted export
+ * or `uplift synth` writes them). One pass compares each key with the
+ * previous row's; the groups and their order are exactly those of
+ * upl_groupby_build. Returns UPL_ENOTFOUND (not an error) when the rows are
+ * not in that shape or a key is missing, so the caller falls back. */
+static int group_sorted_runs(upl_eval *ev, const upl_column *k) {
+    size_t n = k->n_rows;
+    if (k->type != UPL_STR && k->type != UPL_CAT && k->type != UPL_I64) return UPL_ENOTFOUND;
+    int32_t *g = upl_malloc((n ? n : 1) * sizeof *g);
+    if (!g) return UPL_ENOMEM;
+    int64_t cur = -1;
+    for (size_t r = 0; r < n; r++) {
+        if (!upl_col_is_valid(k, r)) { upl_free(g); return UPL_ENOTFOUND; }
+        if (r == 0) { g[r] = (int32_t)++cur; continue; }
+        int c;
+        if (k->type == UPL_I64) {
+            c = k->v.i64[r] < k->v.i64[r - 1] ? -1 : k->v.i64[r] > k->v.i64[r - 1];
+        } else {
+            const char *a, *b;
+            size_t la, lb;
+            if (k->type == UPL_STR) { a = upl_col_str(k, r - 1, &la); b = upl_col_str(k, r, &lb); }
+            else {
+                if (k->v.cat[r] == k->v.cat[r - 1]) { g[r] = (int32_t)cur; continue; }
+                a = upl_dict_label(k->dict, k->v.cat[r - 1]); la = upl_dict_label_len(k->dict, k->v.cat[r - 1]);
+                b = upl_dict_label(k->dict, k->v.cat[r]); lb = upl_dict_label_len(k->dict, k->v.cat[r]);
+            }
+            int m = memcmp(a, b, la < lb ? la : lb);
+            c = m ? (m < 0 ? 1 : -1) : (la == lb ? 0 : la < lb ? 1 : -1);
+        }
+        if (c < 0) { upl_free(g); return UPL_ENOTFOUND; }
+        if (c > 0) {
+            if (cur >= INT32_MAX - 1) { upl_free(g); return UPL_ENOTFOUND; }
+            cur++;
+        }
+        g[r] = (int32_t)cur;
+    }
+    size_t G = (size_t)(cur + 1);
+    uint64_t *sz = upl_calloc(G ? G : 1, sizeof *sz);
+    if (!sz) { upl_free(g); return UPL_ENOMEM; }
+    for (size_t r = 0; r < n; r++) sz[g[r]]++;
+    ev->own_hh_of_row = g;
+    ev->own_hh_size = sz;
+    ev->hh_of_row = g;
+    ev->hh_size = sz;
+    ev->n_rows = n;
+    ev->n_hh = G;
+    return UPL_OK;
+}
+
 static void free_prog(prog *p) { upl_free(p->ins); memset(p, 0, sizeof *p); }
 
 void upl_eval_free(upl_eval *ev) {
     if (!ev) return;
     upl_groupby_free(ev->gb);
+    upl_free(ev->own_hh_of_row);
+    upl_free(ev->own_hh_size);
     upl_free(ev->first_row);
     for (size_t i = 0; i < ev->n_cols; i++) {
         colview *v = &ev->cols[i];
@@ -1310,11 +1409,18 @@ int upl_eval_new(const upl_profile *p, const upl_table *persons, const upl_eval_
                           kf && kf->n_aliases ? ", and the profile's aliases" : "");
         goto fail;
     }
-    UPL_TRY(upl_groupby_build(persons, &key, 1, &ev->gb, err));
-    ev->n_rows = ev->gb->n_rows;
-    ev->n_hh = (size_t)ev->gb->n_groups;
-    ev->hh_of_row = ev->gb->group_of_row;
-    ev->hh_size = ev->gb->group_rows;
+    rc = group_sorted_runs(ev, upl_table_find(persons, key));
+    if (rc == UPL_ENOMEM) { rc = ev_oom(ev); goto fail; }
+    if (rc) {
+        /* rows not in key order: the general group-by (hash + sort of keys) */
+        rc = UPL_OK;
+        UPL_TRY(upl_groupby_build(persons, &key, 1, &ev->gb, err));
+        ev->n_rows = ev->gb->n_rows;
+        ev->n_hh = (size_t)ev->gb->n_groups;
+        ev->hh_of_row = ev->gb->group_of_row;
+        ev->hh_size = ev->gb->group_rows;
+        ev->n_missing_key = ev->gb->n_missing_key;
+    }
     ev->first_row = upl_malloc((ev->n_hh ? ev->n_hh : 1) * sizeof *ev->first_row);
     if (!ev->first_row) { rc = ev_oom(ev); goto fail; }
     for (size_t g = 0; g < ev->n_hh; g++) ev->first_row[g] = SIZE_MAX;
@@ -1601,7 +1707,7 @@ size_t upl_eval_n_households(const upl_eval *ev) { return ev->n_hh; }
 size_t upl_eval_n_persons(const upl_eval *ev) { return ev->n_rows; }
 uint64_t upl_eval_household_size(const upl_eval *ev, size_t h) { return ev->hh_size[h]; }
 size_t upl_eval_household_first_row(const upl_eval *ev, size_t h) { return ev->first_row[h]; }
-size_t upl_eval_n_rows_without_key(const upl_eval *ev) { return ev->gb->n_missing_key; }
+size_t upl_eval_n_rows_without_key(const upl_eval *ev) { return ev->n_missing_key; }
 size_t upl_eval_n_inconsistent(const upl_eval *ev) { return ev->n_inconsistent; }
 size_t upl_eval_absent_fields(const upl_eval *ev, const char *const **names) {
     if (names) *names = ev->absent;
