@@ -6,9 +6,9 @@
  * Silverman's bandwidth for the dynamic-distribution plots papers show.
  *
  * Dagum, C. (1997) "A new approach to the decomposition of the Gini income
- * inequality ratio", Empirical Economics 22: 515–531. Pairwise sums are
- * O(n^2), which is fine for the county panels this serves (3,000 counties:
- * 9 M differences per year). */
+ * inequality ratio", Empirical Economics 22: 515–531. The pairwise sums
+ * are computed from sorted groups with prefix sums, O(n k log n), so
+ * township panels (40,000 units) are as quick as county ones. */
 #include <math.h>
 #include <string.h>
 #include "uplift/revital.h"
@@ -29,6 +29,8 @@ int upl_revital_dagum_compute(const double *y, const int32_t *group, size_t n, s
     int rc = UPL_OK;
     upl_ksum *pos = NULL; /* k*k: sum over pairs of max(y_j - y_h, 0) */
     upl_ksum *abs_s = NULL;
+    double *sorted = NULL, *prefix = NULL;
+    size_t *start = NULL;
     if (!y || !group || !out || n == 0 || k == 0) return upl_error_set(err, UPL_EMISUSE, "Dagum Gini: empty input");
     memset(out, 0, sizeof *out);
     out->k = k;
@@ -58,13 +60,51 @@ int upl_revital_dagum_compute(const double *y, const int32_t *group, size_t n, s
         out->mean[g] = out->n_group[g] ? upl_ksum_value(&gs[g]) / (double)out->n_group[g] : NAN;
     upl_free(gs);
     UPL_FAIL_IF(!(mu > 0), err, UPL_EUNDEFINED, "Dagum Gini: the mean is not positive (%g)", mu);
-    for (size_t a = 0; a < n; a++)
-        for (size_t b = 0; b < n; b++) {
-            double diff = y[a] - y[b];
-            size_t jh = (size_t)group[a] * k + (size_t)group[b];
-            upl_ksum_add(&abs_s[jh], fabs(diff));
-            if (diff > 0) upl_ksum_add(&pos[jh], diff);
+    /* Pairwise sums in O(n k log n): each group's values sorted with
+     * prefix sums; for a value y against group h, the c values below y
+     * contribute c y - (their sum) to the positive part and the g values
+     * above it (their sum) - g y to the negative part; ties contribute 0. */
+    sorted = upl_malloc(n * sizeof *sorted);
+    prefix = upl_malloc((n + k) * sizeof *prefix);
+    start = upl_calloc(k + 1, sizeof *start);
+    UPL_FAIL_IF(!sorted || !prefix || !start, err, UPL_ENOMEM, "out of memory");
+    for (size_t g = 0; g < k; g++) start[g + 1] = start[g] + out->n_group[g];
+    {
+        size_t *fill = upl_calloc(k, sizeof *fill);
+        UPL_FAIL_IF(!fill, err, UPL_ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) sorted[start[group[i]] + fill[group[i]]++] = y[i];
+        upl_free(fill);
+    }
+    for (size_t g = 0; g < k; g++) {
+        size_t ng = out->n_group[g];
+        UPL_TRY(upl_sort_f64(sorted + start[g], ng));
+        upl_ksum acc = {0, 0};
+        double *pre = prefix + start[g] + g; /* ng + 1 entries */
+        pre[0] = 0;
+        for (size_t q = 0; q < ng; q++) {
+            upl_ksum_add(&acc, sorted[start[g] + q]);
+            pre[q + 1] = upl_ksum_value(&acc);
         }
+    }
+    for (size_t a = 0; a < n; a++) {
+        double v = y[a];
+        size_t j = (size_t)group[a];
+        for (size_t h = 0; h < k; h++) {
+            size_t nh = out->n_group[h];
+            if (!nh) continue;
+            const double *sv = sorted + start[h], *pre = prefix + start[h] + h;
+            size_t lo = 0, hi = nh; /* first index with sv >= v */
+            while (lo < hi) { size_t mid = lo + (hi - lo) / 2; if (sv[mid] < v) lo = mid + 1; else hi = mid; }
+            size_t below = lo;
+            hi = nh; /* first index with sv > v */
+            while (lo < hi) { size_t mid = lo + (hi - lo) / 2; if (sv[mid] <= v) lo = mid + 1; else hi = mid; }
+            size_t above_from = lo;
+            double p = (double)below * v - pre[below];
+            double q2 = (pre[nh] - pre[above_from]) - (double)(nh - above_from) * v;
+            upl_ksum_add(&pos[j * k + h], p);
+            upl_ksum_add(&abs_s[j * k + h], p + q2);
+        }
+    }
     upl_ksum all = {0, 0}, gw = {0, 0}, gnb = {0, 0}, gt = {0, 0};
     for (size_t j = 0; j < k; j++)
         for (size_t h = 0; h < k; h++) upl_ksum_merge(&all, &abs_s[j * k + h]);
@@ -110,6 +150,9 @@ int upl_revital_dagum_compute(const double *y, const int32_t *group, size_t n, s
 fail:
     upl_free(pos);
     upl_free(abs_s);
+    upl_free(sorted);
+    upl_free(prefix);
+    upl_free(start);
     if (rc) upl_revital_dagum_free(out);
     return rc;
 }

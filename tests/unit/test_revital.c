@@ -548,6 +548,42 @@ START_TEST(test_dagum_by_hand) {
     ck_assert_near(d.within + d.between + d.transvariation, d.gini, 1e-14);
     ck_assert(d.transvariation > 0);
     upl_revital_dagum_free(&d);
+    /* integer values with many ties, 4 groups (one empty): every G_jj, G_jh,
+     * D_jh against the definitions computed pair by pair here */
+    double yt[40];
+    int32_t gt[40];
+    for (int i = 0; i < 40; i++) {
+        s = s * 1103515245u + 12345u;
+        yt[i] = 1 + (double)((s >> 8) % 6);
+        gt[i] = (int32_t)((s >> 20) % 3) == 2 ? 3 : (int32_t)((s >> 20) % 3); /* groups 0, 1, 3 */
+    }
+    ck_assert_int_eq(upl_revital_dagum_compute(yt, gt, 40, 4, &d, &err), UPL_OK);
+    ck_assert_uint_eq(d.n_group[2], 0);
+    for (int j = 0; j < 4; j++) {
+        if (!d.n_group[j]) continue;
+        for (int h = 0; h < 4; h++) {
+            if (!d.n_group[h]) continue;
+            double sab = 0, pjh = 0, phj = 0;
+            for (int a = 0; a < 40; a++)
+                for (int b = 0; b < 40; b++)
+                    if (gt[a] == j && gt[b] == h) {
+                        sab += fabs(yt[a] - yt[b]);
+                        if (yt[a] > yt[b]) pjh += yt[a] - yt[b];
+                        if (yt[b] > yt[a]) phj += yt[b] - yt[a];
+                    }
+            double nj = (double)d.n_group[j], nh = (double)d.n_group[h];
+            if (j == h) {
+                ck_assert_near(d.g_within[j], sab / (2 * nj * nj * d.mean[j]), 1e-14);
+            } else {
+                ck_assert_near(d.g_between[j * 4 + h], sab / (nj * nh * (d.mean[j] + d.mean[h])), 1e-14);
+                double dd = d.mean[j] >= d.mean[h] ? pjh : phj, pp = d.mean[j] >= d.mean[h] ? phj : pjh;
+                ck_assert_near(d.d_between[j * 4 + h], (dd - pp) / (dd + pp), 1e-13);
+            }
+        }
+    }
+    ck_assert_near(d.gini, direct_gini(yt, 40), 1e-14);
+    ck_assert_near(d.within + d.between + d.transvariation, d.gini, 1e-14);
+    upl_revital_dagum_free(&d);
 }
 END_TEST
 
