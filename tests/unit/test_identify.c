@@ -272,6 +272,50 @@ START_TEST(assessment_rates_verdict) {
 }
 END_TEST
 
+/* Households kept apart from members (the synth's shape): a left join by
+ * household code; the person table's own column wins; unmatched rows get
+ * missing values and are counted; a repeated household is a conflict. */
+START_TEST(join_households) {
+    upl_error err = {0};
+    upl_table *m = upl_table_new(), *h = upl_table_new();
+    upl_column *mk, *mx, *hk, *hx, *hv;
+    ck_assert_int_eq(upl_table_add_column(m, "household_code", UPL_STR, &mk, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(m, "x", UPL_I64, &mx, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(h, "household_code", UPL_STR, &hk, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(h, "x", UPL_I64, &hx, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(h, "grade", UPL_CAT, &hv, &err), UPL_OK);
+    const char *mks[] = {"b", "a", "zz", "b"};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(upl_col_push_str(mk, mks[i], strlen(mks[i])), UPL_OK);
+        ck_assert_int_eq(upl_col_push_i64(mx, i), UPL_OK);
+    }
+    ck_assert_int_eq(upl_col_push_str(hk, "a", 1), UPL_OK);
+    ck_assert_int_eq(upl_col_push_str(hk, "b", 1), UPL_OK);
+    ck_assert_int_eq(upl_col_push_i64(hx, 99), UPL_OK);
+    ck_assert_int_eq(upl_col_push_i64(hx, 98), UPL_OK);
+    ck_assert_int_eq(upl_col_push_cat(hv, "C", 1), UPL_OK);
+    ck_assert_int_eq(upl_col_push_null(hv), UPL_OK);
+    size_t unmatched = 0;
+    ck_assert_int_eq(upl_identify_join(m, h, "household_code", &unmatched, &err), UPL_OK);
+    ck_assert_int_eq((int)unmatched, 1);
+    upl_column *g = upl_table_find(m, "grade");
+    ck_assert_ptr_nonnull(g);
+    ck_assert(!upl_col_is_valid(g, 0));            /* b: grade missing */
+    ck_assert_str_eq(upl_dict_label(g->dict, g->v.cat[1]), "C");   /* a */
+    ck_assert(!upl_col_is_valid(g, 2));            /* zz: no household */
+    ck_assert_int_eq((int)upl_table_find(m, "x")->v.i64[1], 1);   /* own column kept */
+    ck_assert_int_eq(upl_col_push_str(hk, "a", 1), UPL_OK);
+    ck_assert_int_eq(upl_col_push_i64(hx, 1), UPL_OK);
+    ck_assert_int_eq(upl_col_push_null(hv), UPL_OK);
+    upl_table *m2 = upl_table_new();
+    upl_column *k2;
+    ck_assert_int_eq(upl_table_add_column(m2, "household_code", UPL_STR, &k2, &err), UPL_OK);
+    ck_assert_int_eq(upl_identify_join(m2, h, "household_code", NULL, &err), UPL_ECONFLICT);
+    upl_error_clear(&err);
+    upl_table_free(m); upl_table_free(m2); upl_table_free(h);
+}
+END_TEST
+
 Suite *suite_identify(void) {
     Suite *s = suite_create("identify");
     TCase *tc = tcase_create("china");
@@ -281,6 +325,7 @@ Suite *suite_identify(void) {
     tcase_add_test(tc, assess_sample_seeded);
     tcase_add_test(tc, rate_intervals);
     tcase_add_test(tc, assessment_rates_verdict);
+    tcase_add_test(tc, join_households);
     suite_add_tcase(s, tc);
     return s;
 }

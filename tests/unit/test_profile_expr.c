@@ -301,6 +301,49 @@ START_TEST(binding_errors) {
 }
 END_TEST
 
+/* Rows not in key order (h2 first, h1 split around it) take the general
+ * group-by; results are the same per household, households in key order.
+ * The household field `income` differs between h1's rows: counted. */
+START_TEST(unsorted_rows_and_inconsistent_household_fields) {
+    upl_profile *p = NULL;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_profile_load_mem(PROFILE, strlen(PROFILE), "expr.yaml", &p, &err), UPL_OK);
+    upl_table *t = upl_table_new();
+    upl_column *hc, *inc, *wk;
+    ck_assert_int_eq(upl_table_add_column(t, "household_code", UPL_STR, &hc, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "income", UPL_F64, &inc, &err), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "work", UPL_F64, &wk, &err), UPL_OK);
+    const char *hh[] = {"h1", "h2", "h1", "h3"};
+    double incv[] = {100, 200, 150, 300}, wkv[] = {1, 2, 3, 4};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(upl_col_push_str(hc, hh[i], 2), UPL_OK);
+        ck_assert_int_eq(upl_col_push_f64(inc, incv[i]), UPL_OK);
+        ck_assert_int_eq(upl_col_push_f64(wk, wkv[i]), UPL_OK);
+    }
+    upl_eval_options o = {.year = 2014};
+    upl_eval *ev = NULL;
+    ck_assert_int_eq(upl_eval_new(p, t, &o, &ev, &err), UPL_OK);
+    ck_assert_int_eq(upl_eval_run(ev, &err), UPL_OK);
+    ck_assert_int_eq((int)upl_eval_n_households(ev), 3);
+    ck_assert_int_eq((int)upl_eval_household_size(ev, 0), 2);
+    ck_assert_int_eq((int)upl_eval_household_first_row(ev, 1), 1);
+    ck_assert_int_eq((int)upl_eval_n_inconsistent(ev), 1);
+    uint8_t *b = NULL;
+    double *d = NULL;
+    bool is_bool;
+    ck_assert_int_eq(upl_eval_expr(ev, "sum(work)", &b, &d, &is_bool, &err), UPL_OK);
+    ck_assert(d[0] == 4 && d[1] == 2 && d[2] == 4);
+    upl_free(d);
+    /* the household value is the first row's */
+    ck_assert_int_eq(upl_eval_expr(ev, "income", &b, &d, &is_bool, &err), UPL_OK);
+    ck_assert(d[0] == 100 && d[1] == 200 && d[2] == 300);
+    upl_free(d);
+    upl_eval_free(ev);
+    upl_table_free(t);
+    upl_profile_free(p);
+}
+END_TEST
+
 Suite *suite_profile_expr(void) {
     Suite *s = suite_create("profile_expr");
     TCase *tc = tcase_create("expr");
@@ -312,6 +355,7 @@ Suite *suite_profile_expr(void) {
     tcase_add_test(tc, aggregations);
     tcase_add_test(tc, age_boundaries);
     tcase_add_test(tc, binding_errors);
+    tcase_add_test(tc, unsorted_rows_and_inconsistent_household_fields);
     suite_add_tcase(s, tc);
     return s;
 }
