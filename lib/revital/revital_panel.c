@@ -1009,22 +1009,28 @@ static int convergence_tables(run *r) {
             }
             size_t n_fe = 0;
             if (fe) {
-                /* demean within unit; units seen once carry no within variation and are dropped */
+                /* demean within unit (a unit's observations are contiguous: they
+                 * were generated unit by unit); units seen once carry no within
+                 * variation and are dropped */
                 size_t w = 0;
-                for (int32_t u = 0; u < nu; u++) {
-                    size_t cnt = 0;
-                    double my = 0, mx[64] = {0};
-                    if (kk > 64) break;
-                    for (size_t i = 0; i < q; i++)
-                        if (obs_unit[i] == u) { cnt++; my += Y[i]; for (size_t c2 = 0; c2 < kk; c2++) mx[c2] += X[i * kk + c2]; }
-                    if (cnt < 2) continue;
-                    n_fe++;
-                    for (size_t i = 0; i < q; i++) {
-                        if (obs_unit[i] != u) continue;
-                        Y2[w] = Y[i] - my / (double)cnt;
-                        for (size_t c2 = 0; c2 < kk; c2++) X2[w * kk + c2] = X[i * kk + c2] - mx[c2] / (double)cnt;
-                        w++;
+                for (size_t i0 = 0; i0 < q;) {
+                    size_t i1 = i0;
+                    while (i1 < q && obs_unit[i1] == obs_unit[i0]) i1++;
+                    size_t cnt = i1 - i0;
+                    if (cnt >= 2) {
+                        upl_ksum my = {0, 0}, mx[64];
+                        memset(mx, 0, sizeof mx);
+                        for (size_t i = i0; i < i1; i++) {
+                            upl_ksum_add(&my, Y[i]);
+                            for (size_t c2 = 0; c2 < kk; c2++) upl_ksum_add(&mx[c2], X[i * kk + c2]);
+                        }
+                        n_fe++;
+                        for (size_t i = i0; i < i1; i++, w++) {
+                            Y2[w] = Y[i] - upl_ksum_value(&my) / (double)cnt;
+                            for (size_t c2 = 0; c2 < kk; c2++) X2[w * kk + c2] = X[i * kk + c2] - upl_ksum_value(&mx[c2]) / (double)cnt;
+                        }
                     }
+                    i0 = i1;
                 }
                 memcpy(Y, Y2, w * sizeof *Y);
                 memcpy(X, X2, w * kk * sizeof *X);
