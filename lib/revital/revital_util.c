@@ -88,16 +88,20 @@ upl_table *upl_revital_result_find(const upl_revital_result *r, const char *name
 }
 
 static void json_str(FILE *f, const char *s, size_t len) {
+    size_t run = 0; /* start of the pending run of bytes that need no escape */
     fputc('"', f);
     for (size_t i = 0; i < len; i++) {
         unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+        fwrite(s + run, 1, i - run, f);
+        run = i + 1;
         if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
         else if (ch == '\n') fputs("\\n", f);
         else if (ch == '\r') fputs("\\r", f);
         else if (ch == '\t') fputs("\\t", f);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
+        else fprintf(f, "\\u%04x", ch);
     }
+    fwrite(s + run, 1, len - run, f);
     fputc('"', f);
 }
 

@@ -457,7 +457,7 @@ START_TEST(test_panel_pooled_vs_blocks) {
     json_t *root = json_load_file(jp, 0, &je);
     ck_assert_msg(root != NULL, "JSON: %s at %d", je.text, je.line);
     json_t *w0 = json_object_get(json_array_get(json_object_get(root, "weights"), 0), "weight");
-    ck_assert(json_real_value(w0) == w[0]);
+    ck_assert(json_number_value(w0) == w[0]);
     json_decref(root);
     free(jp);
     /* XLSX: writes every table */
@@ -677,6 +677,41 @@ START_TEST(test_random_panels) {
 }
 END_TEST
 
+START_TEST(test_json_escapes) {
+    /* unit labels with a quote, a backslash, a line break and a control byte
+     * come back from the JSON text unchanged (parsed with jansson) */
+    static const char *const odd[4] = {"a\"b", "c\\d", "e\nf", "g\001h"};
+    double a[4] = {1, 2, 3, 4}, b[4] = {4, 3, 2, 1}, c[4] = {0, 5, 1, 1};
+    upl_table *t = small_table(4, odd, Y1, a, b, c);
+    upl_revital_system *s = sys_text(SYS_ABC);
+    upl_revital_options o;
+    upl_revital_result *r = NULL;
+    upl_error err = {0};
+    upl_revital_options_init(&o);
+    o.unit_col = "unit";
+    o.year_col = "year";
+    o.method = UPL_REVITAL_GIVEN;
+    ck_assert_int_eq(upl_revital_run(t, s, &o, &r, &err), UPL_OK);
+    char *jp = unit_tmp_path("odd.json");
+    FILE *f = fopen(jp, "w");
+    ck_assert_int_eq(upl_revital_result_write_json(r, f, &err), UPL_OK);
+    fclose(f);
+    json_error_t je;
+    json_t *root = json_load_file(jp, 0, &je);
+    ck_assert_msg(root != NULL, "JSON: %s", je.text);
+    json_t *sc = json_object_get(root, "scores");
+    for (size_t i = 0; i < 4; i++)
+        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(sc, i), "unit")), odd[i]);
+    /* the given score of unit 2 (20, hand-computed in test_given_two_level) exactly */
+    ck_assert(json_number_value(json_object_get(json_array_get(sc, 1), "score")) == cellv(upl_revital_result_find(r, "scores"), "score", 1));
+    json_decref(root);
+    free(jp);
+    upl_revital_result_free(r);
+    upl_revital_system_free(s);
+    upl_table_free(t);
+}
+END_TEST
+
 /* ---- XLSX writer ---------------------------------------------------------------- */
 
 START_TEST(test_xlsx_writer) {
@@ -870,6 +905,7 @@ Suite *suite_revital_panel(void) {
     tcase_add_test(tc, test_panel_pooled_vs_blocks);
     tcase_add_test(tc, test_beta_fixed_effects_vs_lsdv);
     tcase_add_test(tc, test_xlsx_writer);
+    tcase_add_test(tc, test_json_escapes);
     tcase_add_test(tc, test_random_panels);
     tcase_add_test(tc, test_plan_targets_by_hand);
     tcase_add_test(tc, test_town_country_by_hand);
