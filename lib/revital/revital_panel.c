@@ -444,6 +444,8 @@ static int settings_table(run *r) {
         (rc = rv_add_col(s.t, "meaning_zh", UPL_STR, "说明", &s.zh, r->err)))
         goto fail;
 #define KV(k, v, z) do { if ((rc = kv_add(&s, (k), (v), (z)))) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; } } while (0)
+    KV("uplift_version", UPL_VERSION_STRING, "软件版本");
+    if (upl_table_meta(r->panel, "source")) KV("panel_file", upl_table_meta(r->panel, "source"), "面板数据文件");
     KV("system", r->sys->name, r->sys->label_zh ? r->sys->label_zh : "指标体系");
     KV("system_file", r->sys->path, "指标体系文件");
     snprintf(buf, sizeof buf, "%zu indicators in %zu dimensions", r->m, r->nd);
@@ -518,6 +520,9 @@ static int settings_table(run *r) {
         KV("region_column", o->region_col, "区域列");
         KV("regional_gini", "Dagum (1997) decomposition of scores, unweighted units", "Dagum 基尼系数分解（区域内、区域间、超变密度）");
     }
+    if (o->do_convergence && o->scope == UPL_REVITAL_PER_YEAR)
+        KV("convergence_note", "scores normalised per year measure positions within each year; convergence then describes relative, not absolute, gaps",
+           "逐年标准化的得分只反映年内相对位置，收敛结果为相对差距");
     if (o->do_convergence) {
         KV("sigma", "population SD (divisor n), CV = SD/mean, SD of ln score", "σ 收敛：标准差、变异系数");
         KV("beta", "OLS with classical SE: ln(S_t+1/S_t) = a + b ln S_t (+ controls); long: ln(S_T/S_0)/T = a + b ln S_0; lambda = -ln(1+bT)/T",
