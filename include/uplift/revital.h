@@ -219,7 +219,7 @@ UPL_EXPORT int upl_revital_sigma(const double *y, size_t n, double *sd, double *
  * intercept column yourself). Classical standard errors
  * se_j = sqrt(s^2 [(X'X)^-1]_jj), s^2 = RSS/(n - k). b, se (k) required;
  * r2 and s2 may be NULL. n <= k is UPL_EUNDEFINED; collinear X is
- * UPL_EUNDEFINED. Solved by Cholesky of X'X on centred-free data (k small). */
+ * UPL_EUNDEFINED. Solved by a Cholesky factor of X'X (k is small). */
 UPL_EXPORT int upl_revital_ols(const double *x, const double *y, size_t n, size_t k,
                                double *b, double *se, double *r2, double *s2,
                                upl_error *err) UPL_MUST_CHECK;
@@ -341,9 +341,12 @@ UPL_EXPORT int upl_revital_result_write_json(const upl_revital_result *r, FILE *
  *   scores              unit, year, score (0..100), rank within year, one index per
  *                       dimension (0..1, within-dimension weights), TOPSIS closeness/rank
  *   ccd                 with do_ccd: C, T, D, level (en, zh), lagging dimension
- *   obstacle_indicator, obstacle_dimension   with do_obstacle
- *   regional_gini, regional_theil            with region_col, per year
- *   sigma, beta                              with do_convergence
+ *   obstacle_indicator, obstacle_dimension   with do_obstacle, in rank order per unit-year
+ *   regional            with region_col: Dagum Gini parts and Theil parts by year
+ *   sigma, beta                              with do_convergence: sigma per year and region;
+ *                       beta models absolute_annual, conditional_annual (controls),
+ *                       absolute_long, fe_annual (unit fixed effects), for all units and
+ *                       per region, with speed and half-life
  *   density                                  with do_kde, per year
  *   targets             with do_targets: value against each indicator's target (achieved,
  *                       achievement % = value/target for benefit, target/value for cost) */
