@@ -307,6 +307,16 @@ UPL_EXPORT int upl_assist_list(upl_registry *r, int wave, upl_table **out, upl_e
  * matching delivered measure: household_code, area_code, cause, expected_kinds. */
 UPL_EXPORT int upl_assist_coverage(upl_registry *r, int wave, upl_table **out, upl_error *err) UPL_MUST_CHECK;
 
+/* ---- Events (shocks: illness, disaster, accident, job loss, price) -------- */
+/* kind: "illness", "disaster", "accident", "job_loss", "price" or "other";
+ * date YYYY-MM-DD; loss_fen -1 = unknown. Audited. */
+UPL_EXPORT int upl_event_add(upl_registry *r, const char *household_code, const char *kind, const char *date,
+                             int64_t loss_fen, const char *note, int64_t *id, upl_error *err) UPL_MUST_CHECK;
+/* Events in scope dated within [from, to] (YYYY-MM-DD, NULL = open):
+ * id, household_code, area_code, kind, date, loss_fen, note. */
+UPL_EXPORT int upl_event_list(upl_registry *r, const char *from, const char *to, upl_table **out,
+                              upl_error *err) UPL_MUST_CHECK;
+
 #ifdef __cplusplus
 }
 #endif

@@ -249,3 +249,68 @@ fail:
     upl_table_free(t);
     return rc;
 }
+
+/* ---- events (shocks) ----------------------------------------------------------- */
+static const char *const event_kinds[] = { "illness", "disaster", "accident", "job_loss", "price", "other", NULL };
+
+int upl_event_add(upl_registry *r, const char *code, const char *kind, const char *date, int64_t loss_fen,
+                  const char *note, int64_t *id, upl_error *err) {
+    int rc;
+    int64_t hh = 0;
+    bool found = false, known = false;
+    char *area = NULL, now[32], obj[160], *after = NULL;
+    UPL_TRY(upl_reg_require_role(r, UPL_ROLE_CLERK, "recording events", err));
+    for (int i = 0; event_kinds[i]; i++) if (kind && !strcmp(kind, event_kinds[i])) known = true;
+    UPL_FAIL_IF(!known, err, UPL_EMISUSE, "event kind must be illness, disaster, accident, job_loss, price or other");
+    UPL_FAIL_IF(!code || !date || strlen(date) != 10, err, UPL_EMISUSE, "an event needs a household code and a date YYYY-MM-DD");
+    UPL_FAIL_IF(loss_fen < -1, err, UPL_ERANGE, "loss must not be negative");
+    UPL_TRY(r->db->vt->begin(r->db, err));
+    rc = upl_db_query_i64(r->db, "SELECT id FROM household WHERE household_code = ?", &hh, &found, err, "s", code);
+    if (!rc && found) rc = upl_db_query_text(r->db, "SELECT area_code FROM household WHERE id = ?", &area, err, "i", hh);
+    if (!rc && (!found || !area || !upl_registry_in_scope(r, area)))
+        rc = upl_error_set(err, UPL_ENOTFOUND, "no household `%s` in your scope", code);
+    upl_reg_now(now);
+    if (!rc) {
+        if (loss_fen >= 0)
+            rc = upl_db_run(r->db, "INSERT INTO event (household_id, kind, date, loss_fen, note, created_by, created_at)"
+                                   " VALUES (?, ?, ?, ?, ?, ?, ?)", err, "issizss", hh, kind, date, loss_fen, note,
+                            r->actor, now);
+        else
+            rc = upl_db_run(r->db, "INSERT INTO event (household_id, kind, date, loss_fen, note, created_by, created_at)"
+                                   " VALUES (?, ?, ?, ?, ?, ?, ?)", err, "issnzss", hh, kind, date, note, r->actor, now);
+    }
+    if (!rc) rc = upl_db_query_i64(r->db, "SELECT MAX(id) FROM event WHERE household_id = ?", id, &found, err, "i", hh);
+    if (!rc) {
+        snprintf(obj, sizeof obj, "household:%.120s", code);
+        after = upl_asprintf("{\"event\":%lld,\"kind\":\"%s\",\"date\":\"%s\",\"loss_fen\":%lld}", (long long)*id, kind,
+                             date, (long long)loss_fen);
+        rc = after ? upl_reg_audit(r, "event.add", obj, NULL, after, err) : upl_error_set(err, UPL_ENOMEM, "out of memory");
+    }
+    if (!rc) rc = r->db->vt->commit(r->db, err);
+    if (rc) r->db->vt->rollback(r->db);
+fail:
+    upl_free(area);
+    upl_free(after);
+    return rc;
+}
+
+int upl_event_list(upl_registry *r, const char *from, const char *to, upl_table **out, upl_error *err) {
+    int rc;
+    upl_stmt *st = NULL;
+    *out = NULL;
+    UPL_TRY(r->db->vt->prepare(r->db, "SELECT e.id, h.household_code, h.area_code, e.kind, e.date, e.loss_fen, e.note"
+                                      " FROM event e JOIN household h ON h.id = e.household_id"
+                                      " WHERE h.area_code LIKE ? AND e.date >= ? AND e.date <= ? ORDER BY e.date, e.id",
+                               &st, err));
+    char *like = upl_asprintf("%s%%", r->scope);
+    UPL_FAIL_IF(!like, err, UPL_ENOMEM, "out of memory");
+    rc = r->db->vt->bind_text(st, 1, like, (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 2, from ? from : "0000-00-00", (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 3, to ? to : "9999-99-99", (size_t)-1);
+    upl_free(like);
+    UPL_FAIL_IF(rc, err, rc, "bind failed");
+    UPL_TRY(upl_db_to_table(r->db, st, "id,loss_fen", out, err));
+fail:
+    if (st) r->db->vt->finalize(st);
+    return rc;
+}

@@ -737,6 +737,16 @@ START_TEST(test_assist_coverage) {
     }
     ck_assert(h001_funds);
     upl_table_free(t);
+    /* Events (shocks) within scope and dates. */
+    ck_assert_int_eq(upl_event_add(r, "H002", "illness", "2023-07-01", 3500000, "住院", &id, &err), UPL_OK);
+    ck_assert_int_eq(upl_event_add(r, "H007", "disaster", "2023-08-15", -1, NULL, &id, &err), UPL_OK);
+    ck_assert_int_eq(upl_event_add(r, "H007", "flood", "2023-08-15", -1, NULL, &id, &err), UPL_EMISUSE);
+    upl_error_clear(&err);
+    ck_assert_int_eq(upl_event_list(r, "2023-07-15", NULL, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 1);
+    ck_assert_str_eq(table_str(t, "household_code", 0, buf, sizeof buf), "H007");
+    ck_assert(!upl_col_is_valid(upl_table_find(t, "loss_fen"), 0));
+    upl_table_free(t);
     ck_assert_int_eq(upl_assist_list(r, 2023, &t, &err), UPL_OK);
     ck_assert_uint_eq(upl_table_n_rows(t), 3);
     ck_assert_int_eq(upl_table_find(t, "amount_fen")->v.i64[0], 120050);
