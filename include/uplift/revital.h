@@ -345,7 +345,8 @@ UPL_EXPORT int upl_revital_result_write_json(const upl_revital_result *r, FILE *
  *   regional            with region_col: Dagum Gini parts and Theil parts by year
  *   sigma, beta                              with do_convergence: sigma per year and region;
  *                       beta models absolute_annual, conditional_annual (controls),
- *                       absolute_long, fe_annual (unit fixed effects), for all units and
+ *                       absolute_long, fe_annual (unit fixed effects), twfe_annual (unit
+ *                       and year fixed effects), for all units and
  *                       per region, with speed and half-life
  *   density                                  with do_kde, per year
  *   targets             with do_targets: value against each indicator's target (achieved,

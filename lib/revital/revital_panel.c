@@ -916,10 +916,13 @@ static int convergence_tables(run *r) {
     int64_t *cell = upl_malloc((size_t)nu * (size_t)ny * sizeof *cell);
     double *b = upl_malloc(kx * sizeof *b), *se = upl_malloc(kx * sizeof *se);
     double *X2 = upl_malloc(n * kx * sizeof *X2), *Y2 = upl_malloc(n * sizeof *Y2);
-    int32_t *obs_unit = upl_malloc(n * sizeof *obs_unit);
+    int32_t *obs_unit = upl_malloc(n * sizeof *obs_unit), *obs_year = upl_malloc(n * sizeof *obs_year);
+    size_t ngs = (size_t)(nu > ny ? nu : ny);
+    double *gsum = upl_malloc(ngs * sizeof *gsum);
+    size_t *gcnt = upl_malloc(ngs * sizeof *gcnt);
     upl_column **ctl = upl_calloc(o->n_controls ? o->n_controls : 1, sizeof *ctl);
     upl_column *c[7];
-    if (!t || !rows || !y || !X || !Y || !cell || !b || !se || !ctl || !X2 || !Y2 || !obs_unit) {
+    if (!t || !rows || !y || !X || !Y || !cell || !b || !se || !ctl || !X2 || !Y2 || !obs_unit || !obs_year || !gsum || !gcnt) {
         rc = R_ERR(UPL_ENOMEM, "out of memory");
         goto fail;
     }
@@ -976,10 +979,11 @@ static int convergence_tables(run *r) {
         goto fail;
     for (int32_t grp = -1; grp < r->n_regions; grp++) {
         const char *gname = grp < 0 ? "all" : label_of(r->gr, grp);
-        for (int model = 0; model < 4; model++) {
+        for (int model = 0; model < 5; model++) {
             /* 0 absolute_annual, 1 conditional_annual (controls), 2 absolute_long,
-             * 3 fe_annual: unit fixed effects by the within transformation */
-            bool annual = model != 2, fe = model == 3, with_ctl = model == 1 || model == 3;
+             * 3 fe_annual: unit fixed effects by the within transformation,
+             * 4 twfe_annual: unit and year fixed effects (alternating projections) */
+            bool annual = model != 2, fe = model >= 3, two_way = model == 4, with_ctl = model == 1 || model >= 3;
             size_t kk = (fe ? 1 : 2) + (with_ctl ? o->n_controls : 0), q = 0, off = fe ? 0 : 1;
             if (model == 1 && o->n_controls == 0) continue;
             double span = 1.0;
@@ -998,6 +1002,7 @@ static int convergence_tables(run *r) {
                             X[q * kk + off + 1 + cc] = v;
                         }
                         obs_unit[q] = u;
+                        obs_year[q] = yr;
                         q++;
                     }
             } else {
@@ -1012,7 +1017,7 @@ static int convergence_tables(run *r) {
                     q++;
                 }
             }
-            size_t n_fe = 0;
+            size_t n_fe = 0, n_years_fe = 1;
             if (fe) {
                 /* demean within unit (a unit's observations are contiguous: they
                  * were generated unit by unit); units seen once carry no within
@@ -1031,6 +1036,8 @@ static int convergence_tables(run *r) {
                         }
                         n_fe++;
                         for (size_t i = i0; i < i1; i++, w++) {
+                            obs_year[w] = obs_year[i]; /* w <= i: safe in place */
+                            obs_unit[w] = obs_unit[i];
                             Y2[w] = Y[i] - upl_ksum_value(&my) / (double)cnt;
                             for (size_t c2 = 0; c2 < kk; c2++) X2[w * kk + c2] = X[i * kk + c2] - upl_ksum_value(&mx[c2]) / (double)cnt;
                         }
@@ -1040,12 +1047,48 @@ static int convergence_tables(run *r) {
                 memcpy(Y, Y2, w * sizeof *Y);
                 memcpy(X, X2, w * kk * sizeof *X);
                 q = w;
+                if (two_way && q > 0) {
+                    /* Year effects on top: alternate year and unit demeaning
+                     * until nothing moves (Gaure 2013; exact for balanced
+                     * panels after one round, converges otherwise). */
+                    n_years_fe = 0;
+                    for (int32_t yr = 0; yr < ny; yr++) {
+                        bool any = false;
+                        for (size_t i = 0; i < q && !any; i++) any = obs_year[i] == yr;
+                        n_years_fe += any;
+                    }
+                    for (int it = 0; it < 10000; it++) {
+                        double moved = 0;
+                        for (size_t c2 = 0; c2 <= kk; c2++) {
+                            /* column c2 < kk of X, or Y when c2 == kk */
+                            for (int pass = 0; pass < 2; pass++) {
+                                size_t ng = pass == 0 ? (size_t)ny : (size_t)nu;
+                                for (size_t g = 0; g < ng; g++) { gsum[g] = 0; gcnt[g] = 0; }
+                                for (size_t i = 0; i < q; i++) {
+                                    size_t g = pass == 0 ? (size_t)obs_year[i] : (size_t)obs_unit[i];
+                                    gsum[g] += c2 < kk ? X[i * kk + c2] : Y[i];
+                                    gcnt[g]++;
+                                }
+                                for (size_t i = 0; i < q; i++) {
+                                    size_t g = pass == 0 ? (size_t)obs_year[i] : (size_t)obs_unit[i];
+                                    double mv = gsum[g] / (double)gcnt[g];
+                                    if (c2 < kk) X[i * kk + c2] -= mv;
+                                    else Y[i] -= mv;
+                                    if (fabs(mv) > moved) moved = fabs(mv);
+                                }
+                            }
+                        }
+                        if (moved < 1e-14) break;
+                    }
+                }
             }
-            static const char *const mnames[4] = {"absolute_annual", "conditional_annual", "absolute_long", "fe_annual"};
+            static const char *const mnames[5] = {"absolute_annual", "conditional_annual", "absolute_long", "fe_annual",
+                                                  "twfe_annual"};
             const char *mname = mnames[model];
             double r2, s2;
             upl_error e2 = {0};
-            int mrc = (fe && q <= kk + n_fe) ? UPL_EUNDEFINED : upl_revital_ols(X, Y, q, kk, b, se, &r2, &s2, &e2);
+            size_t absorbed = n_fe + (n_years_fe - 1);
+            int mrc = (fe && q <= kk + absorbed) ? UPL_EUNDEFINED : upl_revital_ols(X, Y, q, kk, b, se, &r2, &s2, &e2);
             upl_error_clear(&e2);
             if (mrc == UPL_EUNDEFINED || mrc == UPL_ERANGE) {
                 /* too few observations or collinear for this model and group: say so in the table */
@@ -1056,7 +1099,7 @@ static int convergence_tables(run *r) {
             if (fe) {
                 /* the within regression used q - kk degrees of freedom; the unit
                  * means cost n_fe more (LSDV-equivalent standard errors) */
-                double adj = sqrt((double)(q - kk) / (double)(q - kk - n_fe));
+                double adj = sqrt((double)(q - kk) / (double)(q - kk - absorbed));
                 for (size_t c2 = 0; c2 < kk; c2++) se[c2] *= adj;
             }
             if (!fe && (rc = beta_push(r, &bc, gname, mname, "intercept", b[0], se[0], q, r2))) goto fail;
@@ -1077,7 +1120,7 @@ fail:
     upl_table_free(t);
     upl_table_free(tb);
     upl_free(rows); upl_free(y); upl_free(X); upl_free(Y); upl_free(cell); upl_free(b); upl_free(se); upl_free(ctl);
-    upl_free(X2); upl_free(Y2); upl_free(obs_unit);
+    upl_free(X2); upl_free(Y2); upl_free(obs_unit); upl_free(obs_year); upl_free(gsum); upl_free(gcnt);
     return rc;
 }
 

@@ -520,10 +520,28 @@ START_TEST(test_beta_fixed_effects_vs_lsdv) {
     ck_assert_int_eq(upl_revital_ols(X, Y, 24, 13, b, se, NULL, NULL, &err), UPL_OK);
     bool seen = false;
     for (size_t i = 0; i < upl_table_n_rows(bt); i++)
-        if (!strcmp(cells(bt, "model", i), "fe_annual") && !strcmp(cells(bt, "term", i), "beta (ln score)")) {
+        if (!strcmp(cells(bt, "group", i), "all") && !strcmp(cells(bt, "model", i), "fe_annual") &&
+            !strcmp(cells(bt, "term", i), "beta (ln score)")) {
             ck_assert_near(cellv(bt, "estimate", i), b[0], 1e-11);
             ck_assert_near(cellv(bt, "std_error", i), se[0], 1e-11);
             ck_assert_near(cellv(bt, "n_obs", i), 24, 0);
+            seen = true;
+        }
+    ck_assert(seen);
+    /* two-way: add a dummy for the second start year (2020) */
+    double X2[24 * 14], b2[14], se2[14];
+    memset(X2, 0, sizeof X2);
+    for (size_t i = 0; i < 24; i++) {
+        for (size_t c = 0; c < 13; c++) X2[i * 14 + c] = X[i * 13 + c];
+        X2[i * 14 + 13] = (i % 2 == 1) ? 1.0 : 0.0; /* rows alternate 2019, 2020 starts per unit */
+    }
+    ck_assert_int_eq(upl_revital_ols(X2, Y, 24, 14, b2, se2, NULL, NULL, &err), UPL_OK);
+    seen = false;
+    for (size_t i = 0; i < upl_table_n_rows(bt); i++)
+        if (!strcmp(cells(bt, "group", i), "all") && !strcmp(cells(bt, "model", i), "twfe_annual") &&
+            !strcmp(cells(bt, "term", i), "beta (ln score)")) {
+            ck_assert_near(cellv(bt, "estimate", i), b2[0], 1e-11);
+            ck_assert_near(cellv(bt, "std_error", i), se2[0], 1e-11);
             seen = true;
         }
     ck_assert(seen);
