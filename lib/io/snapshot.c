@@ -850,13 +850,25 @@ static int open_mapped(const uint8_t *base, size_t size, const char *path, bool 
             CORRUPT(name, "string offsets are not increasing within the %llu data bytes", (unsigned long long)len[2]);
         if (type == UPL_CAT) {
             if (!offsets_ok(base + off[2], n_dict, len[3])) CORRUPT(name, "dictionary offsets are out of order");
+            /* Branch-free: every code in [-1, n_dict), and -1 only on missing rows
+             * (a missing row's slot is not read by definition; the checksum
+             * pins it to exactly -1 when verifying). */
             const int32_t *codes = (const int32_t *)(const void *)(base + off[1]);
             const uint64_t *vb = (const uint64_t *)(const void *)(base + off[0]);
-            for (uint64_t r = 0; r < n_rows; r++) {
-                bool ok = (vb[r >> 6] >> (r & 63)) & 1;
-                if (ok ? (codes[r] < 0 || (uint64_t)codes[r] >= n_dict) : codes[r] != -1)
-                    CORRUPT(name, "row %llu: category code %d outside the %llu-label dictionary",
-                            (unsigned long long)r + 1, (int)codes[r], (unsigned long long)n_dict);
+            uint64_t bad = 0;
+            for (uint64_t w = 0; w < (n_rows + 63) / 64; w++) {
+                uint64_t bits = vb[w], lim = n_rows - w * 64 < 64 ? n_rows - w * 64 : 64;
+                const int32_t *cw = codes + w * 64;
+                for (uint64_t j = 0; j < lim; j++)
+                    bad |= ((uint64_t)((uint32_t)cw[j] + 1u) > n_dict) | ((uint64_t)(cw[j] == -1) & (bits >> j));
+            }
+            if (bad & 1) {
+                for (uint64_t r = 0; r < n_rows; r++) {
+                    bool ok = (vb[r >> 6] >> (r & 63)) & 1;
+                    if ((uint64_t)((uint32_t)codes[r] + 1u) > n_dict || (ok && codes[r] == -1))
+                        CORRUPT(name, "row %llu: category code %d outside the %llu-label dictionary",
+                                (unsigned long long)r + 1, (int)codes[r], (unsigned long long)n_dict);
+                }
             }
         }
 
