@@ -590,9 +590,12 @@ static int weights_table(run *r) {
     if (!t) return R_ERR(UPL_ENOMEM, "out of memory");
     if ((rc = rv_add_col(t, "scope", UPL_STR, "范围", &dc[0], r->err)) || (rc = rv_add_col(t, "dimension", UPL_STR, "维度", &dc[1], r->err)) ||
         (rc = rv_add_col(t, "label_zh", UPL_STR, "维度名称", &dc[2], r->err)) || (rc = rv_add_col(t, "indicators", UPL_I64, "指标数", &dc[3], r->err)) ||
-        (rc = rv_add_col(t, "weight", UPL_F64, "维度权重（指标权重之和）", &dc[4], r->err)) ||
-        (rc = rv_add_col(t, "ahp_cr", UPL_F64, "AHP 一致性比率", &dc[5], r->err)))
+        (rc = rv_add_col(t, "weight", UPL_F64, "维度权重（指标权重之和）", &dc[4], r->err)))
         goto fail;
+    bool has_cr = false;
+    for (size_t d = 0; d <= r->nd; d++) has_cr |= !isnan(r->dim_w_ahp_cr[d]);
+    dc[5] = NULL;
+    if (has_cr && (rc = rv_add_col(t, "ahp_cr", UPL_F64, "AHP 一致性比率 CR", &dc[5], r->err))) goto fail;
     for (size_t sc = 0; sc < r->n_scopes; sc++)
         for (size_t d = 0; d < r->nd; d++) {
             upl_ksum s = {0, 0};
@@ -603,7 +606,7 @@ static int weights_table(run *r) {
             if (!rc) rc = rv_push_text(dc[2], r->sys->dims[d].label_zh ? r->sys->dims[d].label_zh : "");
             if (!rc) rc = upl_col_push_i64(dc[3], cnt);
             if (!rc) rc = rv_push_f64(dc[4], upl_ksum_value(&s));
-            if (!rc) rc = rv_push_f64(dc[5], r->dim_w_ahp_cr[d]);
+            if (!rc && dc[5]) rc = rv_push_f64(dc[5], r->dim_w_ahp_cr[d]);
             if (rc) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
         }
     if (!isnan(r->dim_w_ahp_cr[r->nd])) {
@@ -612,7 +615,7 @@ static int weights_table(run *r) {
         if (!rc) rc = rv_push_text(dc[2], "准则层判断矩阵");
         if (!rc) rc = upl_col_push_i64(dc[3], (int64_t)r->m);
         if (!rc) rc = rv_push_f64(dc[4], 1.0);
-        if (!rc) rc = rv_push_f64(dc[5], r->dim_w_ahp_cr[r->nd]);
+        if (!rc) rc = rv_push_f64(dc[5], r->dim_w_ahp_cr[r->nd]);  /* has_cr holds here */
         if (rc) { rc = R_ERR(UPL_ENOMEM, "out of memory"); goto fail; }
     }
     return add_result(r, "dimension_weights", t);
