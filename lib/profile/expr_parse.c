@@ -557,7 +557,18 @@ static void print_node(sbuf *b, const ex_node *n) {
     char tmp[64];
     switch (n->kind) {
     case EX_NUM: snprintf(tmp, sizeof tmp, "%.17g", n->num); sb_put(b, tmp); break;
-    case EX_STR: sb_put(b, "\""); sb_put(b, n->str); sb_put(b, "\""); break;
+    case EX_STR: {
+        /* quote and backslash escaped so the text parses back to the same string */
+        sb_put(b, "\"");
+        for (const char *c = n->str; *c; c++) {
+            char one[3] = {0};
+            if (*c == '"' || *c == '\\') { one[0] = '\\'; one[1] = *c; }
+            else one[0] = *c;
+            sb_put(b, one);
+        }
+        sb_put(b, "\"");
+        break;
+    }
     case EX_BOOL: sb_put(b, n->num ? "true" : "false"); break;
     case EX_MISSING: sb_put(b, "missing"); break;
     case EX_IDENT: sb_put(b, n->str); break;
