@@ -252,7 +252,7 @@ static int pass2_chunk(void *ctx, size_t chunk, size_t begin, size_t end) {
         int32_t g;
         int kind;
         if (classify(e, i, &y, &w, &g) != BAD_NONE || apply_policies(e, y, &kind) != 0 || g < 0) continue;
-        acc_add1(&acc[g], y, w);
+        acc_add_pass2(&acc[g], y, w);
     }
     return UPL_OK;
 }
@@ -331,9 +331,9 @@ static void finish_stat(const engine *e, const upl_measure_req *r, int32_t g, do
         const upl_acc *a = o->line == UPL_LINE_RELATIVE ? a2 : a1;
         if (a->n_poor_nonpos > 0) {
             if (o->nonpositive == UPL_POLICY_DROP) {
-                double Vb = upl_ksum_value(&a->v_pos);
-                s->n_dropped = a->n_nonpos;
-                s->n = a->n - a->n_nonpos;
+                double Vb = upl_ksum_value(&a1->v_pos); /* counts and sign sums: pass 1 */
+                s->n_dropped = a1->n_nonpos;
+                s->n = a1->n - a1->n_nonpos;
                 s->weight_sum = Vb;
                 if (!(Vb > 0)) set_undefined(s, "no incomes > 0 left for Watts");
                 else s->value = upl_ksum_value(&a->watts) / Vb;
@@ -380,13 +380,13 @@ static void finish_stat(const engine *e, const upl_measure_req *r, int32_t g, do
     case UPL_MEAS_GE:
     case UPL_MEAS_ATKINSON: {
         int sub = ineq_subset(r);
-        uint64_t n_bad = sub == 2 ? a2->n_nonpos : a2->n_neg;
+        uint64_t n_bad = sub == 2 ? a1->n_nonpos : a1->n_neg; /* counts and sign sums: pass 1 */
         double Vs, mus;
         if (sub == 2) {
-            Vs = upl_ksum_value(&a2->v_pos);
+            Vs = upl_ksum_value(&a1->v_pos);
             mus = a2->par.mu_pos;
         } else {
-            Vs = V - upl_ksum_value(&a2->v_neg);
+            Vs = V - upl_ksum_value(&a1->v_neg);
             mus = a2->par.mu;
         }
         if (n_bad > 0) {
@@ -396,7 +396,7 @@ static void finish_stat(const engine *e, const upl_measure_req *r, int32_t g, do
                 break;
             }
             s->n_dropped = n_bad;
-            s->n = a2->n - n_bad;
+            s->n = a1->n - n_bad;
             s->weight_sum = Vs;
         }
         if (!(Vs > 0) || !(mus > 0)) { set_undefined(s, "mean income is not positive"); break; }
@@ -666,7 +666,8 @@ int upl_measure_compute(const upl_measure_input *in, const upl_measure_req *req,
             double Vp = upl_ksum_value(&a->v_pos);
             p.mu = Vn > 0 ? Yn / Vn : NAN;
             p.mu_pos = Vp > 0 ? upl_ksum_value(&a->vy_pos) / Vp : NAN;
-            p.z = res->line[g];
+            /* FGT/Watts sums in pass 2 only for a relative line (an absolute one was done in pass 1) */
+            p.z = opt->line == UPL_LINE_RELATIVE ? res->line[g] : NAN;
             e.par2[g] = p;
         }
         UPL_TRY(upl_pool_for_chunks(pool, in->n, UPL_CHUNK_ROWS, pass2_chunk, &e));

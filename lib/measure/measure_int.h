@@ -9,8 +9,13 @@
 
 /* The per-row body of upl_acc_add1, inline so the engine's chunk loops do
  * not pay a call per row. */
-static inline void acc_add1(upl_acc *a, double y, double w) {
-    if (isnan(y)) return;
+#if defined(__GNUC__) || defined(__clang__)
+#define ACC_INLINE static inline __attribute__((always_inline))
+#else
+#define ACC_INLINE static inline
+#endif
+/* Counts, weights, mean sums and the sign split. */
+ACC_INLINE void acc_add_base(upl_acc *a, double y, double w) {
     unsigned need = a->par.need;
     a->n++;
     upl_ksum_add(&a->v, w);
@@ -30,8 +35,13 @@ static inline void acc_add1(upl_acc *a, double y, double w) {
             }
         }
     }
+}
+
+/* FGT and Watts sums (no-op when the line z is NaN). */
+ACC_INLINE void acc_add_line(upl_acc *a, double y, double w) {
     double z = a->par.z;
     if (y < z) { /* false when z is NaN */
+        unsigned need = a->par.need;
         a->n_poor++;
         if (need & UPL_ACC_NEED_FGT) {
             double g = (z - y) / z;
@@ -48,28 +58,46 @@ static inline void acc_add1(upl_acc *a, double y, double w) {
             a->n_poor_nonpos++;
         }
     }
-    if (!isnan(a->par.mu) && y >= 0) {
-        /* Relative to the mean: (y/mu)^p and (y/mu) ln(y/mu) stay near 1 and
-         * 0, so the finishing subtraction in GE loses nothing (a second
-         * pass instead of raw moments sum v y^p). */
-        if (y > 0) {
-            double r = y / a->par.mu;
-            double rp = y / a->par.mu_pos;
-            double lr = log(r); /* one log when both means agree (no income <= 0) */
-            upl_ksum_add(&a->ylny_rel, w * r * lr);
-            upl_ksum_add(&a->ln_rel, w * (rp == r ? lr : log(rp)));
-            for (int k = 0; k < a->par.n_pow; k++) {
-                double p = a->par.pow[k];
-                upl_ksum_add(&a->powsum[k], w * (p > 0 ? pow(r, p) : pow(rp, p)));
-                upl_ksum_add(&a->powsum_pos_v[k], w);
-            }
-        } else {
-            for (int k = 0; k < a->par.n_pow; k++)
-                if (a->par.pow[k] > 0) upl_ksum_add(&a->powsum_pos_v[k], w); /* 0^p = 0 */
+}
+
+/* GE/Atkinson sums relative to the mean (no-op when mu is NaN): (y/mu)^p
+ * and (y/mu) ln(y/mu) stay near 1 and 0, so the finishing subtraction in GE
+ * loses nothing (a second pass instead of raw moments sum v y^p). */
+ACC_INLINE void acc_add_ge(upl_acc *a, double y, double w) {
+    if (isnan(a->par.mu) || !(y >= 0)) return;
+    if (y > 0) {
+        double r = y / a->par.mu;
+        double rp = y / a->par.mu_pos;
+        double lr = log(r); /* one log when both means agree (no income <= 0) */
+        upl_ksum_add(&a->ylny_rel, w * r * lr);
+        upl_ksum_add(&a->ln_rel, w * (rp == r ? lr : log(rp)));
+        for (int k = 0; k < a->par.n_pow; k++) {
+            double p = a->par.pow[k];
+            upl_ksum_add(&a->powsum[k], w * (p > 0 ? pow(r, p) : pow(rp, p)));
+            upl_ksum_add(&a->powsum_pos_v[k], w);
         }
+    } else {
+        for (int k = 0; k < a->par.n_pow; k++)
+            if (a->par.pow[k] > 0) upl_ksum_add(&a->powsum_pos_v[k], w); /* 0^p = 0 */
     }
 }
 
+ACC_INLINE void acc_add1(upl_acc *a, double y, double w) {
+    if (isnan(y)) return;
+    acc_add_base(a, y, w);
+    acc_add_line(a, y, w);
+    acc_add_ge(a, y, w);
+}
+
+/* The engine's second pass: total weight (FGT denominators), the line sums
+ * for a relative line and the GE sums; counts and the sign split come from
+ * the first pass over the same rows. */
+ACC_INLINE void acc_add_pass2(upl_acc *a, double y, double w) {
+    a->n++;
+    upl_ksum_add(&a->v, w);
+    acc_add_line(a, y, w);
+    acc_add_ge(a, y, w);
+}
 
 /* Fill cw/cy and totals of a distribution whose y/w are sorted. */
 void dist_cumulate(upl_dist *d);
