@@ -39,6 +39,7 @@ static const char usage[] =
     "  --ccd-modified       modified coupling C of Wang et al. (2021)\n"
     "  --ccd-boundary B     left ([a,b), default) | right ((a,b])\n"
     "  --lag-threshold X    max-min gap still counted as synchronous (default 0.1)\n"
+    "  --ccd-alpha A,B,...  weights of the dimensions in T (sum 1; default equal)\n"
     "  --obstacle           obstacle degree by indicator and by dimension\n"
     "  --obstacle-top K     keep the K biggest obstacles per unit and year (default all)\n"
     "  --dagum COL          regional differences by COL: Dagum Gini and Theil decompositions\n"
@@ -300,7 +301,7 @@ int cmd_revital(int argc, char **argv) {
         {"method", 0, true, NULL, false}, {"zero-rule", 0, true, NULL, false}, {"normalise", 0, true, NULL, false},
         {"critic", 0, true, NULL, false}, {"combine", 0, true, NULL, false}, {"combine-rule", 0, true, NULL, false},
         {"topsis", 0, true, NULL, false}, {"ccd", 0, false, NULL, false}, {"ccd-modified", 0, false, NULL, false},
-        {"ccd-boundary", 0, true, NULL, false}, {"lag-threshold", 0, true, NULL, false}, {"obstacle", 0, false, NULL, false}, {"obstacle-top", 0, true, NULL, false},
+        {"ccd-boundary", 0, true, NULL, false}, {"lag-threshold", 0, true, NULL, false}, {"ccd-alpha", 0, true, NULL, false}, {"obstacle", 0, false, NULL, false}, {"obstacle-top", 0, true, NULL, false},
         {"dagum", 0, true, NULL, false}, {"convergence", 0, false, NULL, false}, {"controls", 0, true, NULL, false},
         {"density", 0, false, NULL, false}, {"density-points", 0, true, NULL, false}, {"missing", 0, true, NULL, false},
         {"town-country", 0, false, NULL, false}, {"targets", 0, false, NULL, false}, {"income", 0, true, NULL, false}, {"urban", 0, true, NULL, false},
@@ -317,6 +318,7 @@ int cmd_revital(int argc, char **argv) {
     upl_revital_system *sys = NULL;
     upl_revital_result *res = NULL;
     char *ctl_buf = NULL;
+    double *alpha = NULL;
     const char **ctl = NULL;
     if (cli_wants_help(argc, argv)) return cli_usage(usage, true);
     if ((rc = cli_parse(cmd, argc, argv, opts, n, pos, 1, &npos))) return rc;
@@ -400,6 +402,18 @@ int cmd_revital(int argc, char **argv) {
             else if (strcmp(v, "left")) { cli_error(cmd, "--ccd-boundary: expected left or right, found `%s`", v); return CLI_USAGE; }
         }
         if ((v = cli_get(opts, n, "lag-threshold")) && cli_double(cmd, "lag-threshold", v, &o.lag_threshold)) return CLI_USAGE;
+        if ((v = cli_get(opts, n, "ccd-alpha"))) {
+            size_t k = 1;
+            for (const char *p = v; *p; p++) k += *p == ',';
+            alpha = calloc(k, sizeof *alpha);
+            char *copy = strdup(v), *save = NULL;
+            if (!alpha || !copy) { free(copy); cli_error(cmd, "out of memory"); rc = CLI_FAIL; goto done; }
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                if (cli_double(cmd, "ccd-alpha", t, &alpha[o.n_ccd_alpha++])) { free(copy); rc = CLI_USAGE; goto done; }
+            free(copy);
+            o.ccd_alpha = alpha;
+            o.do_ccd = true;
+        }
         o.do_obstacle = cli_has(opts, n, "obstacle") || cli_has(opts, n, "obstacle-top");
         if ((v = cli_get(opts, n, "obstacle-top"))) {
             long long k;
@@ -474,5 +488,6 @@ done:
     upl_error_clear(&err);
     free(ctl_buf);
     free(ctl);
+    free(alpha);
     return rc;
 }

@@ -307,6 +307,8 @@ typedef struct upl_revital_options {
     bool do_ccd, is_ccd_modified;
     int ccd_boundary;          /* upl_revital_boundary */
     double lag_threshold;      /* default 0.1 */
+    const double *ccd_alpha;   /* n_dims weights for T (sum 1), or NULL for equal */
+    size_t n_ccd_alpha;
     bool do_obstacle;
     size_t obstacle_top;       /* keep the K biggest obstacles per unit-year (0 = all) */
     bool do_convergence;       /* sigma and beta (needs year_col) */

@@ -507,6 +507,15 @@ static int settings_table(run *r) {
         KV("ccd_coupling", o->is_ccd_modified ? "modified C (Wang et al. 2021) [formula from memory]" : "C = (prod U)^(1/n) / (mean U)",
            "耦合度公式");
         KV("ccd_boundary", upl_revital_boundary_name(o->ccd_boundary), "协调等级区间端点约定");
+        if (o->ccd_alpha && o->n_ccd_alpha == r->nd) {
+            size_t len = 0;
+            buf[0] = 0;
+            for (size_t d = 0; d < r->nd && len < sizeof buf; d++)
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s=%.17g", d ? ", " : "", r->sys->dims[d].name, o->ccd_alpha[d]);
+            KV("ccd_alpha", buf, "综合发展指数 T 中各子系统的权重");
+        } else {
+            KV("ccd_alpha", "equal (1/n each)", "综合发展指数 T 中各子系统的权重");
+        }
         snprintf(buf, sizeof buf, "|max U - min U| <= %.17g is synchronous; else the lowest dimension lags", o->lag_threshold);
         KV("ccd_lag_threshold", buf, "相对发展度：同步或滞后判定");
     }
@@ -690,6 +699,8 @@ static int ccd_table(run *r) {
     int rc = UPL_OK;
     upl_column *cu, *cy, *c[9];
     if (r->nd < 2) return R_ERR(UPL_EMISUSE, "coupling coordination needs at least 2 dimensions; `%s` has %zu", r->sys->name, r->nd);
+    if (r->opt->ccd_alpha && r->opt->n_ccd_alpha != r->nd)
+        return R_ERR(UPL_EMISUSE, "%zu coupling weights given for %zu dimensions", r->opt->n_ccd_alpha, r->nd);
     upl_table *t = upl_table_new();
     if (!t) return R_ERR(UPL_ENOMEM, "out of memory");
     if ((rc = unit_year_cols(r, t, &cu, &cy)) || (rc = rv_add_col(t, "C", UPL_F64, "耦合度", &c[0], r->err)) ||
@@ -701,7 +712,7 @@ static int ccd_table(run *r) {
         goto fail;
     for (size_t i = 0; i < r->n; i++) {
         upl_revital_ccd o;
-        if ((rc = upl_revital_ccd_compute(&r->dimidx[i * r->nd], r->nd, NULL, r->opt->is_ccd_modified, r->opt->ccd_boundary,
+        if ((rc = upl_revital_ccd_compute(&r->dimidx[i * r->nd], r->nd, r->opt->ccd_alpha, r->opt->is_ccd_modified, r->opt->ccd_boundary,
                                           r->opt->lag_threshold, &o, r->err)))
             goto fail;
         rc = push_unit_year(r, i, cu, cy);

@@ -46,3 +46,9 @@ case_run "revital csv directory" 0 "!" "!" -- $R $RIV --format csv -o "$TMP/rv-o
 case_run "revital csv directory files" 0 "~^id,score,rank" "" -- head -1 "$TMP/rv-out/scores.csv"
 case_run "revital plan targets" 0 "~^11,2022,grain_capacity,6,>6,2022,false" "!" -- \
     $R $D/plan_provinces.csv --system profiles/plan-2018-2022.yaml --unit province --targets --table targets --format csv
+# T with given subsystem weights: 0.3 industry, 0.2 talent/culture/ecology, 0.1 organization;
+# 330102 in 2019 has indices 0.9313457 0.8827525 0.9160672 0.9203409 0.916978 -> T = 0.914934
+case_run "revital ccd alpha" 0 "~^330102,2019,0\.99983862[0-9]*,0\.91493363" "!" -- \
+    $R $D/counties.csv $FIVE --ccd-alpha 0.3,0.2,0.2,0.2,0.1 --table ccd --format csv
+case_run "revital ccd alpha count" 2 "!" "~2 coupling weights given for 5 dimensions" -- \
+    $R $D/counties.csv $FIVE --ccd-alpha 0.3,0.2 --table ccd
