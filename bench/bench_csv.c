@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,14 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU seconds (user + system) of this process or of its waited-for children. */
+static double cpu_seconds(int who) {
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
 static uint64_t rng = 0x853c49e6748fea9bull;
@@ -69,35 +78,42 @@ static int generate(const char *path, long persons) {
     return 0;
 }
 
-static double time_cmd(const char *cmd, int repeat) {
+static double time_cmd(const char *cmd, int repeat, double *cpu) {
     double best = 1e300;
+    *cpu = 1e300;
     for (int i = 0; i < repeat; i++) {
-        double t0 = now();
+        double c0 = cpu_seconds(RUSAGE_CHILDREN), t0 = now();
         int rc = system(cmd);
-        double t = now() - t0;
+        double t = now() - t0, c = cpu_seconds(RUSAGE_CHILDREN) - c0;
         if (rc != 0) return -1;
         if (t < best) best = t;
+        if (c < *cpu) *cpu = c;
     }
     return best;
 }
 
 /* Peer scripts print "seconds=<read time>" on their last line. */
-static double time_peer(const char *cmd, int repeat) {
+static double time_peer(const char *cmd, int repeat, double *cpu) {
     double best = 1e300;
+    *cpu = 1e300;
     for (int i = 0; i < repeat; i++) {
+        double c0 = cpu_seconds(RUSAGE_CHILDREN);
         FILE *p = popen(cmd, "r");
         if (!p) return -1;
         char line[256];
         double t = -1;
         while (fgets(line, sizeof line, p)) if (!strncmp(line, "seconds=", 8)) t = atof(line + 8);
         if (pclose(p) != 0 || t < 0) return -1;
+        double c = cpu_seconds(RUSAGE_CHILDREN) - c0;
         if (t < best) best = t;
+        if (c < *cpu) *cpu = c;
     }
     return best;
 }
 
-static double time_uplift(const char *path, int threads, int repeat, upl_read_summary *s) {
+static double time_uplift(const char *path, int threads, int repeat, upl_read_summary *s, double *cpu) {
     double best = 1e300;
+    *cpu = 1e300;
     for (int i = 0; i < repeat; i++) {
         upl_read_options o;
         upl_read_options_init(&o);
@@ -105,9 +121,10 @@ static double time_uplift(const char *path, int threads, int repeat, upl_read_su
         o.is_rejects_disabled = true;
         upl_table *t = NULL;
         upl_error e = { 0 };
-        double t0 = now();
+        double c0 = cpu_seconds(RUSAGE_SELF), t0 = now();
         int rc = upl_read_table(path, &o, &t, s, &e);
-        double dt = now() - t0;
+        double dt = now() - t0, c = cpu_seconds(RUSAGE_SELF) - c0;
+        if (c < *cpu) *cpu = c;
         if (rc) { fprintf(stderr, "bench_csv: %s\n", upl_error_message(&e)); upl_error_clear(&e); return -1; }
         upl_table_free(t);
         if (dt < best) best = dt;
@@ -115,9 +132,10 @@ static double time_uplift(const char *path, int threads, int repeat, upl_read_su
     return best;
 }
 
-static void row(const char *name, double sec, double bytes, double rows, double ref) {
-    if (sec < 0) { printf("| %-34s | %9s | %9s | %12s | %8s |\n", name, "n/a", "-", "-", "-"); return; }
-    printf("| %-34s | %9.3f | %9.0f | %12.0f | %8.2f |\n", name, sec, bytes / sec / 1e6, rows / sec, sec / ref);
+static void row(const char *name, double sec, double cpu, double bytes, double rows, double ref) {
+    if (sec < 0) { printf("| %-34s | %9s | %9s | %9s | %12s | %10s | %8s |\n", name, "n/a", "-", "-", "-", "-", "-"); return; }
+    printf("| %-34s | %9.3f | %9.0f | %9.3f | %12.0f | %10.0f | %8.2f |\n", name, sec, bytes / sec / 1e6, cpu,
+           rows / sec, bytes / cpu / 1e6, sec / ref);
 }
 
 int main(void) {
@@ -145,35 +163,43 @@ int main(void) {
     double bytes = (double)st.st_size;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+    double c_cat, c_wc, c_up1, c_upn, c_pd = 0, c_dk;
     snprintf(cmd, sizeof cmd, "cat '%s' > /dev/null", path);
-    time_cmd(cmd, 1);   /* warm the page cache */
-    double t_cat = time_cmd(cmd, repeat);
+    time_cmd(cmd, 1, &c_cat);   /* warm the page cache */
+    double t_cat = time_cmd(cmd, repeat, &c_cat);
     snprintf(cmd, sizeof cmd, "wc -l '%s' > /dev/null", path);
-    double t_wc = time_cmd(cmd, repeat);
+    double t_wc = time_cmd(cmd, repeat, &c_wc);
     upl_read_summary s1, s2;
-    double t_up1 = time_uplift(path, 1, repeat, &s1);
-    double t_upn = time_uplift(path, (int)cpus, repeat, &s2);
+    double t_up1 = time_uplift(path, 1, repeat, &s1, &c_up1);
+    double t_upn = time_uplift(path, (int)cpus, repeat, &s2, &c_upn);
     double rows = (double)s2.rows_read;
     const char *root = getenv("UPLIFT_ROOT");
     if (!root) root = ".";
-    snprintf(cmd, sizeof cmd, "python3 '%s/bench/peers/csv_pandas.py' '%s' 2>/dev/null", root, path);
-    double t_pd = time_peer(cmd, repeat);
+    /* Debian's python3-pandas lives in /usr/bin/python3 (a pyenv python3 on PATH may lack it). */
+    const char *py = getenv("BENCH_PYTHON");
+    if (!py) py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    snprintf(cmd, sizeof cmd, "%s '%s/bench/peers/csv_pandas.py' '%s' 2>/dev/null", py, root, path);
+    double t_pd = getenv("BENCH_NO_PANDAS") ? -1 : time_peer(cmd, repeat, &c_pd);
     snprintf(cmd, sizeof cmd, "cd '%s' && node bench/peers/csv_duckdb.mjs '%s' %ld 2>/dev/null", root, path, cpus);
-    double t_dk = time_peer(cmd, repeat);
+    double t_dk = time_peer(cmd, repeat, &c_dk);
+    double load[3] = { 0, 0, 0 };
+    if (getloadavg(load, 3) < 1) load[0] = -1;
 
-    printf("CSV -> table: %s, %.0f MB, %.0f rows, %ld cores (best of %d, warm cache)\n\n", path, bytes / 1e6, rows,
-           cpus, repeat);
-    printf("| %-34s | %9s | %9s | %12s | %8s |\n", "reader", "seconds", "MB/s", "rows/s", "× uplift");
-    printf("|%s|%s|%s|%s|%s|\n", "------------------------------------", "-----------", "-----------",
-           "--------------", "----------");
-    row("cat > /dev/null (floor)", t_cat, bytes, rows, t_upn);
-    row("wc -l (floor)", t_wc, bytes, rows, t_upn);
+    printf("CSV -> table: %s, %.0f MB, %.0f rows, %ld cores, load average %.1f (best of %d, warm cache)\n\n",
+           path, bytes / 1e6, rows, cpus, load[0], repeat);
+    printf("| %-34s | %9s | %9s | %9s | %12s | %10s | %8s |\n", "reader", "seconds", "MB/s", "CPU s", "rows/s",
+           "MB/CPU-s", "x uplift");
+    printf("|------------------------------------|-----------|-----------|-----------|--------------|------------|----------|\n");
+    row("cat > /dev/null (floor)", t_cat, c_cat, bytes, rows, t_upn);
+    row("wc -l (floor)", t_wc, c_wc, bytes, rows, t_upn);
     char name[64];
-    row("uplift upl_read_table, 1 thread", t_up1, bytes, rows, t_upn);
+    row("uplift upl_read_table, 1 thread", t_up1, c_up1, bytes, rows, t_upn);
     snprintf(name, sizeof name, "uplift upl_read_table, %ld threads", cpus);
-    row(name, t_upn, bytes, rows, t_upn);
+    row(name, t_upn, c_upn, bytes, rows, t_upn);
     snprintf(name, sizeof name, "DuckDB read_csv, %ld threads", cpus);
-    row(name, t_dk, bytes, rows, t_upn);
-    row("pandas read_csv (C engine)", t_pd, bytes, rows, t_upn);
+    row(name, t_dk, c_dk, bytes, rows, t_upn);
+    row("pandas read_csv (C engine)", t_pd, c_pd, bytes, rows, t_upn);
+    printf("\nseconds: best wall time of the read itself (the peers time it inside their script);\n"
+           "CPU s: user+system CPU of the best run (peers: the whole process, start-up included).\n");
     return 0;
 }
