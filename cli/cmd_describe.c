@@ -128,6 +128,33 @@ static void summarise(const upl_column *c, colsum *s) {
     }
 }
 
+/* Terminal columns of UTF-8 text: East Asian wide characters take two. */
+static int disp_width(const char *s) {
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp;
+        int n;
+        if (*p < 0x80) { cp = *p; n = 1; }
+        else if ((*p & 0xE0) == 0xC0) { cp = *p & 0x1Fu; n = 2; }
+        else if ((*p & 0xF0) == 0xE0) { cp = *p & 0x0Fu; n = 3; }
+        else { cp = *p & 0x07u; n = 4; }
+        for (int k = 1; k < n && p[k]; k++) cp = (cp << 6) | (p[k] & 0x3Fu);
+        for (int k = 0; k < n && *p; k++) p++;
+        w += (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+             (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+             (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD) ? 2 : 1;
+    }
+    return w;
+}
+
+/* Print s padded with spaces to `width` terminal columns. */
+static void pad(const char *s, int width, bool right) {
+    int n = width - disp_width(s);
+    if (right) for (int i = 0; i < n; i++) putchar(' ');
+    fputs(s, stdout);
+    if (!right) for (int i = 0; i < n; i++) putchar(' ');
+}
+
 static void fmt_num(const upl_column *c, double x, char *buf, size_t n) {
     if (c->type == UPL_I64 || c->type == UPL_BOOL) snprintf(buf, n, "%.0f", x);
     else snprintf(buf, n, "%.6g", x);
@@ -190,13 +217,15 @@ int cmd_describe(int argc, char **argv) {
         printf("file 文件: %s\n", pos[0]);
         upl_read_summary_print(&s, stdout);
         printf("columns 列数: %zu   rows 行数: %zu\n\n", nc, nr);
-        size_t w = 6;
-        for (size_t j = 0; j < nc; j++) { size_t l = strlen(upl_table_column(t, j)->name); if (l > w) w = l; }
+        int w = 6;
+        for (size_t j = 0; j < nc; j++) { int l = disp_width(upl_table_column(t, j)->name); if (l > w) w = l; }
         if (w > 40) w = 40;
-        printf("%4s  %-*s  %-4s  %10s  %14s  %14s  %14s  %9s\n", "#", (int)w, "column", "type", "missing",
-               "min", "mean", "max", "distinct");
-        printf("%4s  %-*s  %-4s  %10s  %14s  %14s  %14s  %9s\n", "", (int)w, "列", "类型", "缺失", "最小",
-               "均值", "最大", "类别数");
+        printf("%4s  ", "#"); pad("column", w, false); printf("  "); pad("type", 4, false);
+        printf("  "); pad("missing", 10, true); printf("  "); pad("min", 14, true); printf("  "); pad("mean", 14, true);
+        printf("  "); pad("max", 14, true); printf("  "); pad("distinct", 9, true); printf("\n");
+        printf("%4s  ", ""); pad("列", w, false); printf("  "); pad("类型", 4, false);
+        printf("  "); pad("缺失", 10, true); printf("  "); pad("最小", 14, true); printf("  "); pad("均值", 14, true);
+        printf("  "); pad("最大", 14, true); printf("  "); pad("类别数", 9, true); printf("\n");
         for (size_t j = 0; j < nc; j++) {
             const upl_column *c = upl_table_column(t, j);
             colsum cs;
@@ -206,8 +235,10 @@ int cmd_describe(int argc, char **argv) {
             char d[32];
             if (cs.distinct >= 0) snprintf(d, sizeof d, "%lld", cs.distinct);
             else strcpy(d, "-");
-            printf("%4zu  %-*s  %-4s  %10zu  %14s  %14s  %14s  %9s%s\n", j + 1, (int)w, c->name,
-                   upl_type_name(c->type), cs.missing, a, m, b, d, c->is_text_kept ? "  (kept as text 保留文本)" : "");
+            printf("%4zu  ", j + 1);
+            pad(c->name, w, false);
+            printf("  %-4s  %10zu  %14s  %14s  %14s  %9s%s\n", upl_type_name(c->type), cs.missing, a, m, b, d,
+                   c->is_text_kept ? "  (kept as text 保留文本)" : "");
         }
     } else if (!strcmp(fmt, "csv")) {
         printf("column,type,rows,missing,min,mean,max,distinct\n");
