@@ -344,6 +344,53 @@ START_TEST(unsorted_rows_and_inconsistent_household_fields) {
 }
 END_TEST
 
+/* Every allocation of loading the profile, compiling and running its rules
+ * and evaluating an ad-hoc expression fails in turn (SQLite's test_malloc
+ * method): each must end in UPL_ENOMEM (or succeed when the failed
+ * allocation was not needed), never a crash or a leak (checked under
+ * SANITIZE=address). */
+START_TEST(allocation_failures) {
+    upl_table *t = make_table();
+    long total = 0;
+    {
+        upl_alloc_fail_after(0, false);
+        upl_profile *p = NULL;
+        upl_error err = {0};
+        upl_alloc_fail_after(1000000000L, false);
+        ck_assert_int_eq(upl_profile_load_mem(PROFILE, strlen(PROFILE), "expr.yaml", &p, &err), UPL_OK);
+        upl_eval_options o = {.year = 2014};
+        upl_eval *ev = NULL;
+        ck_assert_int_eq(upl_eval_new(p, t, &o, &ev, &err), UPL_OK);
+        ck_assert_int_eq(upl_eval_run(ev, &err), UPL_OK);
+        total = upl_alloc_count();
+        upl_alloc_fail_after(0, false);
+        upl_eval_free(ev);
+        upl_profile_free(p);
+    }
+    ck_assert(total > 10);
+    for (long i = 1; i <= total; i++) {
+        upl_profile *p = NULL;
+        upl_eval *ev = NULL;
+        upl_error err = {0};
+        upl_alloc_fail_after(i, false);
+        int rc = upl_profile_load_mem(PROFILE, strlen(PROFILE), "expr.yaml", &p, &err);
+        if (rc == UPL_OK) {
+            upl_eval_options o = {.year = 2014};
+            rc = upl_eval_new(p, t, &o, &ev, &err);
+            if (rc == UPL_OK) rc = upl_eval_run(ev, &err);
+        }
+        bool failed = upl_alloc_failed();
+        upl_alloc_fail_after(0, false);
+        if (rc != UPL_OK) ck_assert_msg(rc == UPL_ENOMEM, "allocation %ld: rc %d (%s)", i, rc, upl_error_message(&err));
+        else ck_assert_msg(!failed || rc == UPL_OK, "allocation %ld", i);
+        upl_error_clear(&err);
+        upl_eval_free(ev);
+        upl_profile_free(p);
+    }
+    upl_table_free(t);
+}
+END_TEST
+
 Suite *suite_profile_expr(void) {
     Suite *s = suite_create("profile_expr");
     TCase *tc = tcase_create("expr");
@@ -356,6 +403,7 @@ Suite *suite_profile_expr(void) {
     tcase_add_test(tc, age_boundaries);
     tcase_add_test(tc, binding_errors);
     tcase_add_test(tc, unsorted_rows_and_inconsistent_household_fields);
+    tcase_add_test(tc, allocation_failures);
     suite_add_tcase(s, tc);
     return s;
 }
