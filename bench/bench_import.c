@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,15 @@ static double now(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+/* CPU seconds (user + system) of this process or of its waited-for children. */
+static double cpu_s(int who) {
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
+           1e-6 * (double)ru.ru_stime.tv_usec;
+}
+static double last_cpu;
+
 static const char *env_or(const char *n, const char *d) { const char *v = getenv(n); return v && *v ? v : d; }
 
 static const char header[] =
@@ -123,9 +133,10 @@ static double run_uplift(const char *uri, const char *key, const char *csv, upl_
     upl_import_options_init(&io);
     io.wave = 2019;
     io.today = 20200101;
-    double t0 = now();
+    double t0 = now(), c0 = cpu_s(RUSAGE_SELF);
     if (upl_registry_import(r, csv, &io, s, &err)) { fprintf(stderr, "import: %s\n", upl_error_message(&err)); exit(1); }
     double t = now() - t0;
+    last_cpu = cpu_s(RUSAGE_SELF) - c0;
     upl_registry_close(r);
     return t;
 }
@@ -135,8 +146,9 @@ static double run_sqlite_shell(const char *db, const char *csv) {
     rm_db(db);
     snprintf(cmd, sizeof cmd, "sqlite3 '%s' 'PRAGMA journal_mode=WAL;' 'PRAGMA synchronous=FULL;' '.mode csv' "
                               "'.import %s t' >/dev/null", db, csv);
-    double t0 = now();
+    double t0 = now(), c0 = cpu_s(RUSAGE_CHILDREN);
     if (system(cmd) != 0) { fprintf(stderr, "sqlite3 .import failed\n"); return -1; }
+    last_cpu = cpu_s(RUSAGE_CHILDREN) - c0;
     return now() - t0;
 }
 
@@ -183,6 +195,7 @@ static char *pg_schema_uri(const char *base, const char *schema) {
 }
 
 int main(void) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     long n_hh = atol(env_or("BENCH_HOUSEHOLDS", "1000000"));
     const char *dir = env_or("BENCH_DIR", "/tmp/uplift-bench");
     mkdir(dir, 0700);
@@ -197,19 +210,20 @@ int main(void) {
     stat(csv, &sb);
     printf("data: %ld households, %lu person rows, %.0f MB CSV (generated in %.1f s)\n", n_hh, rows,
            (double)sb.st_size / 1e6, now() - t0);
-    printf("%-44s %10s %12s %10s\n", "run", "seconds", "rows/s", "vs floor");
+    printf("%-44s %10s %8s %12s %10s\n", "run", "seconds", "cpu s", "rows/s", "vs floor");
     rm_db(db); remove(key);
     upl_import_summary s;
     double t_up = run_uplift(db, key, csv, &s);
+    double c_up = last_cpu;
     if (s.rows_accepted != rows) fprintf(stderr, "warning: %llu of %lu rows accepted\n", (unsigned long long)s.rows_accepted, rows);
     double t_sh = run_sqlite_shell(shell_db, csv);
-    printf("%-44s %10.2f %12.0f %10s\n", "sqlite3 .import (floor, no validation)", t_sh, rows / t_sh, "1.00");
-    printf("%-44s %10.2f %12.0f %10.2f\n", "uplift import -> SQLite (full validation)", t_up, rows / t_up, t_sh / t_up);
+    printf("%-44s %10.2f %8.1f %12.0f %10s\n", "sqlite3 .import (floor, no validation)", t_sh, last_cpu, rows / t_sh, "1.00");
+    printf("%-44s %10.2f %8.1f %12.0f %10.2f\n", "uplift import -> SQLite (full validation)", t_up, c_up, rows / t_up, t_sh / t_up);
     rm_db(db); rm_db(shell_db);
     const char *pg = getenv("BENCH_PG_URI");
     if (pg && *pg) {
         double t_copy = run_pg_copy(pg, csv);
-        printf("%-44s %10.2f %12.0f %10s\n", "PostgreSQL COPY (floor, no validation)", t_copy, rows / t_copy, "1.00");
+        printf("%-44s %10.2f %8s %12.0f %10s\n", "PostgreSQL COPY (floor, no validation)", t_copy, "server", rows / t_copy, "1.00");
         long pg_hh = atol(env_or("BENCH_PG_HOUSEHOLDS", "0"));
         const char *pcsv = csv;
         char small[512];
@@ -226,7 +240,7 @@ int main(void) {
         double t_pg = run_uplift(uri, pkey, pcsv, &s);
         char label[80];
         snprintf(label, sizeof label, "uplift import -> PostgreSQL (%lu rows)", prows);
-        printf("%-44s %10.2f %12.0f %10.2f\n", label, t_pg, prows / t_pg, (rows / t_copy) > 0 ? (prows / t_pg) / (rows / t_copy) : 0);
+        printf("%-44s %10.2f %8.1f %12.0f %10.2f\n", label, t_pg, last_cpu, prows / t_pg, (prows / t_pg) / (rows / t_copy));
         free(uri);
     } else {
         printf("(PostgreSQL runs skipped: set BENCH_PG_URI, e.g. from scripts/pg-test-server start --durable)\n");

@@ -1381,7 +1381,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     size_t *order = NULL, *starts = NULL;
     int32_t *group_of = NULL;
     smap groups = {0};
-    bool in_tx = false;
+    bool in_tx = false, bulk_cache = false;
     memset(&c, 0, sizeof c);
     memset(sum, 0, sizeof *sum);
     if (!opt_in) { upl_import_options_init(&defaults); opt_in = &defaults; }
@@ -1455,6 +1455,13 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
         for (size_t i = 0; i < nr; i++)
             if (group_of[i] >= 0) order[starts[group_of[i]] + fill[group_of[i]]++] = i;
         upl_free(fill);
+    }
+    /* A large import's indexes (the blind index is in random order) must stay
+     * in the page cache, or every insert becomes a page spill and a re-read:
+     * up to 1 GiB for the duration of the import (a limit, not an allocation). */
+    if (!strcmp(r->db->vt->name, "sqlite")) {
+        UPL_TRY(r->db->vt->exec(r->db, "PRAGMA cache_size=-1048576", err));
+        bulk_cache = true;
     }
     /* One transaction for the whole import. */
     UPL_TRY(r->db->vt->begin(r->db, err));
@@ -1531,6 +1538,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
 fail:
     finalize_all(&c);
     if (in_tx) r->db->vt->rollback(r->db);
+    if (bulk_cache) (void)r->db->vt->exec(r->db, "PRAGMA cache_size=-131072", NULL);
     if (c.rejects) fclose(c.rejects);
     if (c.warnings) fclose(c.warnings);
     upl_table_free(c.conv);
