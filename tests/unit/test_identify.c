@@ -316,6 +316,54 @@ START_TEST(join_households) {
 }
 END_TEST
 
+/* china-2021-monitoring, year 2021, threshold 6,000 yuan [unverified value]:
+ *   M1 脱贫户 income 5,000            -> income trigger, unstable exited household
+ *   M2 普通农户 income 5,999.99       -> marginal household prone to poverty
+ *   M3 普通农户 income 8,000, compliant out-of-pocket 9,000 over 3 members:
+ *      8,000 - 3,000 = 5,000 < 6,000  -> rigid-spending trigger, sudden difficulty
+ *   M4 income exactly 6,000           -> not monitored; risk-elimination income rule holds
+ *   M5 脱贫户 income 9,000, housing safety problem -> sudden difficulty
+ *   M6 whole household without labour -> not monitored, but cannot be marked eliminated */
+START_TEST(monitoring_2021_categories) {
+    upl_profile *p = NULL;
+    upl_table *t = NULL, *dec = NULL;
+    upl_identify *r = NULL;
+    upl_error err = {0};
+    char *prof = unit_data_path("../../profiles/china-2021-monitoring.yaml");
+    char *csv = unit_data_path("profile/monitoring-2021.csv");
+    ck_assert_msg(upl_profile_load(prof, &p, &err) == UPL_OK, "%s", upl_error_message(&err));
+    upl_read_options ro;
+    upl_read_options_init(&ro);
+    ro.n_threads = 1;
+    ck_assert_int_eq(upl_read_table(csv, &ro, &t, NULL, &err), UPL_OK);
+    ck_assert_msg(upl_profile_map_table(p, t, NULL, &err) == UPL_OK, "%s", upl_error_message(&err));
+    upl_identify_options o;
+    upl_identify_options_init(&o);
+    o.year = 2021;
+    ck_assert_msg(upl_identify_run(p, t, &o, &r, &err) == UPL_OK, "%s", upl_error_message(&err));
+    ck_assert_int_eq(upl_identify_households(r, &dec, &err), UPL_OK);
+    fx f = {.p = p, .t = t, .r = r, .dec = dec};
+    CELL(0, "category", "unstable_exited");
+    CELL(1, "category", "marginal_prone");
+    CELL(2, "category", "sudden_difficulty"); CELL(2, "rigid_expense", "true"); CELL(2, "income", "false");
+    CELL(3, "category", "not_monitored"); CELL(3, "poor", "false");
+    CELL(4, "category", "sudden_difficulty"); CELL(4, "housing", "true");
+    CELL(5, "category", "not_monitored"); CELL(5, "exit_failed", "has_labour");
+    CELL(3, "exit_eligible", "true");
+    double v;
+    ck_assert_int_eq(upl_profile_threshold(p, "monitoring", "medical_oop_other", 0, NULL, &v), UPL_OK);
+    ck_assert_near(v, 20000, 0);
+    ck_assert_int_eq(upl_profile_threshold(p, "monitoring", "income_per_capita", 2023, "云南省", &v), UPL_OK);
+    ck_assert_near(v, 8050, 0);
+    ck_assert_int_eq(upl_profile_threshold(p, "monitoring", "income_per_capita", 2021, "52", &v), UPL_OK);
+    ck_assert_near(v, 6000, 0);
+    ck_assert_int_eq((int)upl_profile_n_triggers(p), 2);
+    free(prof);
+    free(csv);
+    done(&f);
+}
+END_TEST
+
 Suite *suite_identify(void) {
     Suite *s = suite_create("identify");
     TCase *tc = tcase_create("china");
@@ -326,6 +374,7 @@ Suite *suite_identify(void) {
     tcase_add_test(tc, rate_intervals);
     tcase_add_test(tc, assessment_rates_verdict);
     tcase_add_test(tc, join_households);
+    tcase_add_test(tc, monitoring_2021_categories);
     suite_add_tcase(s, tc);
     return s;
 }
