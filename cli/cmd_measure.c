@@ -18,6 +18,7 @@ static const char usage[] =
     "                      [--by COL[,COL...]] [--measures LIST] [--strata COL] [--psu COL] [--fpc COL]\n"
     "                      [--threads N] [--format table|csv|json] [-o OUT]\n"
     "       uplift measure FILE --mpi SPEC --k K [--weight COL] [--size COL] [--by COL,...] [design options]\n"
+    "       uplift measure FILE --profile NAME [--year Y] [--k K] [--weight COL] [--by COL,...] [design options]\n"
     "       uplift measure --change A B --income COL [--weight COL] --line Z [--measures fgt0,fgt1,fgt2,watts] [--by COL]\n"
     "\n"
     "Poverty and inequality measures, exact and weighted, for the whole population or each --by group.\n"
@@ -64,6 +65,10 @@ static const char usage[] =
     "                      Without weights: nested equal weights over the @dimensions.\n"
     "  --k K               poverty cutoff as a share of total weight: 1/3, 33%, 0.5\n"
     "  --size COL          household size: person-level results from household rows\n"
+    "  --profile NAME      the MPI of a policy profile (e.g. global-mpi-2018): its indicator rules are\n"
+    "                      evaluated per household on a person-level file, with its exact weights and k\n"
+    "                      (--k overrides); person level (household weight x members) unless\n"
+    "                      --household-level; --year Y for rules that need a year\n"
     "\n"
     "other:\n"
     "  --by COL[,COL...]   groups (rows with a missing key are left out and counted)\n"
@@ -1052,6 +1057,243 @@ done:
     return rc;
 }
 
+/* ---- mode: MPI from a policy profile ---------------------------------------------------------
+ * The profile's indicator rules are evaluated per household on the person
+ * table (lib/profile), its exact weights and k are used as they are, and
+ * the Alkire–Foster measures are person-level (household weight x size)
+ * unless --household-level. Unknown deprivations (after the rule's
+ * on_missing) are missing values under --missing. */
+static const char *resolve_col(const upl_profile *prof, const upl_table *t, const char *name) {
+    if (!name || upl_table_find(t, name)) return name;
+    const upl_profile_field *f = upl_profile_match_header(prof, name);
+    return f ? f->name : name;
+}
+
+static int household_ids(const char *cmd, const upl_table *t, const char *col, const upl_eval *ev, size_t H,
+                         int64_t **out) {
+    int64_t *full = NULL;
+    int64_t *dummy1 = NULL;
+    double *dummy2 = NULL;
+    upl_error err = {0};
+    int rc = upl_measure_table_design(t, col, NULL, NULL, &full, &dummy1, &dummy2, &err);
+    if (rc) { rc = cli_fail(cmd, rc, &err); return rc == CLI_USAGE ? CLI_FAIL : rc; }
+    *out = upl_malloc((H ? H : 1) * sizeof **out);
+    if (!*out) { upl_free(full); cli_error(cmd, "out of memory"); return CLI_FAIL; }
+    for (size_t h = 0; h < H; h++) (*out)[h] = full[upl_eval_household_first_row(ev, h)];
+    upl_free(full);
+    return CLI_OK;
+}
+
+static int run_profile_mpi(common *c, upl_table *t, out_t *o, context *ctx, upl_groupby **gb_out) {
+    const char *cmd = c->cmd;
+    const char *pname = cli_get(c->opts, c->n_opts, "profile");
+    const char *v;
+    upl_profile *prof = NULL;
+    upl_eval *ev = NULL;
+    upl_groupby *gb = NULL;
+    upl_af_result *r = NULL;
+    upl_af_indicator *ind = NULL;
+    double **cols = NULL, *hw = NULL, *hs = NULL, *wfull = NULL, *fpcfull = NULL, *hfpc = NULL;
+    int32_t *hg = NULL;
+    int64_t *hst = NULL, *hpsu = NULL;
+    char **bys = NULL;
+    size_t n_by = 0, d = 0, H = 0;
+    upl_error err = {0};
+    upl_profile_map_report rep = {0};
+    int rc = CLI_OK;
+    long long year = 0;
+    if ((v = cli_get(c->opts, c->n_opts, "year")) && cli_int(cmd, "year", v, 1900, 2200, &year)) return CLI_USAGE;
+    if ((rc = upl_profile_load_named(pname, &prof, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
+    d = upl_profile_n_indicators(prof);
+    if (d == 0) { cli_error(cmd, "profile `%s` defines no indicators", pname); rc = CLI_USAGE; goto done; }
+    if ((rc = upl_profile_map_table(prof, t, &rep, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
+    if (!year) {
+        int first, last;
+        upl_profile_years(prof, &first, &last);
+        year = first;
+    }
+    upl_eval_options eo = {.year = (int)year, .n_threads = c->threads};
+    if ((rc = upl_eval_new(prof, t, &eo, &ev, &err)) || (rc = upl_eval_run(ev, &err))) {
+        rc = cli_fail(cmd, rc, &err);
+        goto done;
+    }
+    const char *const *absent;
+    size_t n_absent = upl_eval_absent_fields(ev, &absent);
+    if (n_absent) {
+        fprintf(stderr, "uplift measure: note: fields used by the profile's rules but absent (read as missing):");
+        for (size_t i = 0; i < n_absent; i++) fprintf(stderr, " %s", absent[i]);
+        fputc('\n', stderr);
+    }
+    H = upl_eval_n_households(ev);
+    cols = calloc(d, sizeof *cols);
+    ind = calloc(d, sizeof *ind);
+    if (!cols || !ind) { rc = CLI_FAIL; cli_error(cmd, "out of memory"); goto done; }
+    for (size_t j = 0; j < d; j++) {
+        const upl_profile_indicator *pi = upl_profile_indicator_at(prof, j);
+        const uint8_t *dep = upl_eval_indicator(ev, j);
+        cols[j] = malloc((H ? H : 1) * sizeof **cols);
+        if (!cols[j]) { rc = CLI_FAIL; cli_error(cmd, "out of memory"); goto done; }
+        for (size_t h = 0; h < H; h++)
+            cols[j][h] = dep[h] == UPL_B3_TRUE ? 1.0 : dep[h] == UPL_B3_FALSE ? 0.0 : NAN;
+        ind[j].name = pi->id;
+        ind[j].dimension = pi->dimension;
+        ind[j].weight.num = pi->weight.num;
+        ind[j].weight.den = pi->weight.den;
+        ind[j].is_deprivation = true;
+    }
+    upl_frac pk = upl_profile_k(prof);
+    upl_rational k = {pk.num, pk.den};
+    if ((v = cli_get(c->opts, c->n_opts, "k")) && upl_rational_parse(v, &k, &err)) {
+        cli_error(cmd, "--k: %s", upl_error_message(&err));
+        rc = CLI_USAGE;
+        goto done;
+    }
+    hs = malloc((H ? H : 1) * sizeof *hs);
+    if (!hs) { rc = CLI_FAIL; goto done; }
+    bool is_hh = cli_has(c->opts, c->n_opts, "household-level");
+    for (size_t h = 0; h < H; h++) hs[h] = is_hh ? 1.0 : (double)upl_eval_household_size(ev, h);
+    const char *wname = resolve_col(prof, t, cli_get(c->opts, c->n_opts, "weight"));
+    if (wname) {
+        upl_measure_input tmp;
+        double *dummy = NULL;
+        upl_groupby *g0 = NULL;
+        if ((rc = upl_measure_table_input(t, wname, NULL, NULL, 0, &tmp, &wfull, &dummy, &g0, &err))) {
+            rc = cli_fail(cmd, rc, &err);
+            if (rc == CLI_USAGE) rc = CLI_FAIL;
+            goto done;
+        }
+        hw = malloc((H ? H : 1) * sizeof *hw);
+        if (!hw) { rc = CLI_FAIL; goto done; }
+        for (size_t h = 0; h < H; h++) hw[h] = wfull[upl_eval_household_first_row(ev, h)];
+    }
+    const char *by = cli_get(c->opts, c->n_opts, "by");
+    if (by) {
+        if (!(bys = split_list(by, &n_by))) { rc = CLI_FAIL; goto done; }
+        for (size_t k2 = 0; k2 < n_by; k2++) {
+            const char *rn = resolve_col(prof, t, bys[k2]);
+            if (rn != bys[k2]) { char *cp = strdup(rn); if (!cp) { rc = CLI_FAIL; goto done; } free(bys[k2]); bys[k2] = cp; }
+        }
+        if ((rc = upl_groupby_build(t, (const char *const *)bys, n_by, &gb, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
+        hg = malloc((H ? H : 1) * sizeof *hg);
+        if (!hg) { rc = CLI_FAIL; goto done; }
+        for (size_t h = 0; h < H; h++) hg[h] = gb->group_of_row[upl_eval_household_first_row(ev, h)];
+    }
+    upl_design hd = c->design;
+    if (c->has_design) {
+        const char *sn = resolve_col(prof, t, cli_get(c->opts, c->n_opts, "strata"));
+        const char *pn = resolve_col(prof, t, cli_get(c->opts, c->n_opts, "psu"));
+        const char *fn = resolve_col(prof, t, cli_get(c->opts, c->n_opts, "fpc"));
+        if (sn && (rc = household_ids(cmd, t, sn, ev, H, &hst))) goto done;
+        if (pn && (rc = household_ids(cmd, t, pn, ev, H, &hpsu))) goto done;
+        if (fn) {
+            upl_measure_input tmp;
+            double *dummy = NULL;
+            upl_groupby *g0 = NULL;
+            if ((rc = upl_measure_table_input(t, fn, NULL, NULL, 0, &tmp, &fpcfull, &dummy, &g0, &err))) {
+                rc = cli_fail(cmd, rc, &err);
+                goto done;
+            }
+            hfpc = malloc((H ? H : 1) * sizeof *hfpc);
+            if (!hfpc) { rc = CLI_FAIL; goto done; }
+            for (size_t h = 0; h < H; h++) hfpc[h] = fpcfull[upl_eval_household_first_row(ev, h)];
+        }
+        hd.strata = hst;
+        hd.psu = hpsu;
+        hd.fpc = hfpc;
+    }
+    upl_af_spec sp = {.d = d, .ind = ind, .k = k};
+    upl_af_input ai = {.n = H, .x = (const double *const *)cols, .w = hw, .size = hs, .group = hg,
+                       .n_groups = gb ? gb->n_groups : 0};
+    if ((rc = upl_af_compute(&sp, &ai, c->mo.missing, c->has_design ? &hd : NULL, &r, &err))) {
+        rc = cli_fail(cmd, rc, &err);
+        if (rc == CLI_USAGE) rc = CLI_FAIL;
+        goto done;
+    }
+    ctx->n_rows = upl_table_n_rows(t);
+    ctx->n_missing = r->n_dropped_missing;
+    static char note[600];
+    snprintf(note, sizeof note, "MPI 多维贫困: profile %s %s, %zu indicators, k = %lld/%lld, %zu households, %s level%s",
+             upl_profile_name(prof), upl_profile_version(prof), d, (long long)k.num, (long long)k.den, H,
+             is_hh ? "household 户" : "person 人", r->n_dropped_missing ? " (households with an unknown deprivation dropped)" : "");
+    ctx->extra = note;
+    fill_by(o, gb);
+    double zc = upl_design_zcrit(c->design.conf_level);
+    const char *names[] = {"mpi.H", "mpi.A", "mpi.M0", "mpi.M1", "mpi.M2"};
+    for (int32_t g = -1; g < (gb ? gb->n_groups : 0); g++) {
+        const upl_af_stats *st = g < 0 ? &r->all : &r->groups[g];
+        double vals[3] = {st->H, st->A, st->M0};
+        double *ses[3] = {r->se_H, r->se_A, r->se_M0};
+        for (int m = 0; m < 3; m++) {
+            orow *row = add_row(o, names[m], g);
+            if (!row) break;
+            row->value = vals[m];
+            row->n = st->n;
+            row->weight_sum = st->weight_sum;
+            if (isnan(vals[m])) row->undefined = st->undefined ? st->undefined : "undefined";
+            if (ses[m] && !isnan(vals[m])) {
+                row->se = ses[m][g + 1];
+                row->ci_low = vals[m] - zc * row->se;
+                row->ci_high = vals[m] + zc * row->se;
+                row->se_method = "linearization";
+            }
+        }
+        if (g >= 0) {
+            orow *row = add_row(o, "mpi.group_contribution", g);
+            if (row) {
+                row->value = r->group_contrib_pct[g];
+                row->n = st->n;
+                row->weight_sum = st->weight_sum;
+                if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
+            }
+        }
+    }
+    char nm[256];
+    for (size_t j = 0; j < d; j++) {
+        const char *kinds[] = {"mpi.h_uncensored", "mpi.h_censored", "mpi.contribution_abs", "mpi.contribution"};
+        double vals[4] = {r->h_uncensored[j], r->h_censored[j], r->contrib_abs[j], r->contrib_pct[j]};
+        for (int m = 0; m < 4; m++) {
+            snprintf(nm, sizeof nm, "%s.%s", kinds[m], ind[j].name);
+            orow *row = add_row(o, nm, -1);
+            if (!row) break;
+            row->value = vals[m];
+            row->n = r->all.n;
+            row->weight_sum = r->all.weight_sum;
+            if (isnan(vals[m])) row->undefined = "M0 is 0: contributions undefined";
+        }
+    }
+    for (size_t k2 = 0; k2 < r->n_dims; k2++) {
+        snprintf(nm, sizeof nm, "mpi.dimension_contribution.%s", r->dim_names[k2]);
+        orow *row = add_row(o, nm, -1);
+        if (row) {
+            row->value = r->dim_contrib_pct[k2];
+            if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
+        }
+    }
+    *gb_out = gb;
+    gb = NULL;
+    rc = o->is_oom ? CLI_FAIL : CLI_OK;
+done:
+    upl_error_clear(&err);
+    upl_profile_map_report_free(&rep);
+    upl_af_result_free(r);
+    upl_groupby_free(gb);
+    if (cols) for (size_t j = 0; j < d; j++) free(cols[j]);
+    free(cols);
+    free(ind);
+    free(hw);
+    free(hs);
+    free(hg);
+    free(hfpc);
+    upl_free(hst);
+    upl_free(hpsu);
+    upl_free(wfull);
+    upl_free(fpcfull);
+    free_list(bys, n_by);
+    upl_eval_free(ev);
+    upl_profile_free(prof);
+    return rc;
+}
+
 /* ---- mode: change between two waves ----------------------------------------------------------- */
 static int run_change(common *c, const char *fa, const char *fb, out_t *o, context *ctx) {
     const char *cmd = c->cmd;
@@ -1236,7 +1478,8 @@ int cmd_measure(int argc, char **argv) {
         {"percent", 0, false, NULL, false},    {"mpi", 0, true, NULL, false},
         {"k", 0, true, NULL, false},           {"size", 0, true, NULL, false},
         {"change", 0, false, NULL, false},     {"verbose", 'v', false, NULL, false},
-        {"line-col", 0, true, NULL, false},
+        {"line-col", 0, true, NULL, false},    {"profile", 0, true, NULL, false},
+        {"year", 0, true, NULL, false},        {"household-level", 0, false, NULL, false},
     };
     size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[2];
@@ -1334,7 +1577,11 @@ int cmd_measure(int argc, char **argv) {
         c.mo.boot_seed = (uint64_t)ll;
     }
     if (cli_has(opts, n_opts, "mpi") && is_change) { cli_error(cmd, "--mpi and --change cannot be combined"); return CLI_USAGE; }
-    if (!cli_has(opts, n_opts, "mpi") && !cli_has(opts, n_opts, "income")) {
+    if (cli_has(opts, n_opts, "profile") && (cli_has(opts, n_opts, "mpi") || is_change)) {
+        cli_error(cmd, "--profile computes the profile's MPI; it cannot be combined with --mpi or --change");
+        return CLI_USAGE;
+    }
+    if (!cli_has(opts, n_opts, "mpi") && !cli_has(opts, n_opts, "profile") && !cli_has(opts, n_opts, "income")) {
         cli_error(cmd, "--income COL (or --mpi SPEC) is required; see `uplift measure --help`");
         return CLI_USAGE;
     }
@@ -1377,7 +1624,9 @@ int cmd_measure(int argc, char **argv) {
         } else {
             c.mo.n_boot = 0;
         }
-        if (cli_has(opts, n_opts, "mpi")) {
+        if (cli_has(opts, n_opts, "profile")) {
+            rc = run_profile_mpi(&c, t, &o, &ctx, &gb_keep);
+        } else if (cli_has(opts, n_opts, "mpi")) {
             static char note[600];
             snprintf(note, sizeof note, "MPI 多维贫困: %s, k = %s", cli_get(opts, n_opts, "mpi"), cli_get(opts, n_opts, "k") ? cli_get(opts, n_opts, "k") : "?");
             ctx.extra = note;

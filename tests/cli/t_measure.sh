@@ -46,3 +46,12 @@ case_run "measure fgt0_decomp / watts_decomp / lorenz" 0 "=measure_decomp.csv" "
 # two-stage Theil over strata x groups adds up to the one-stage Theil 0.200868259889884...
 case_run "measure theil_nested total = theil" 0 "~theil_nested\.total,,,0\.20086825988988" "!" -- "$UPLIFT" measure $D/svy.csv --income y --by st,grp --measures theil_nested --format csv
 case_run "measure theil (one stage)" 0 "~^theil,0\.20086825988988" "!" -- "$UPLIFT" measure $D/svy.csv --income y --measures theil --format csv
+# Global MPI profile on 4 households (8 persons), by hand: H1 (2 persons) deprived in schooling,
+# attendance (1/6 each), fuel, sanitation, assets (1/18 each): score 1/2, poor; H2 (1) nutrition only:
+# 1/6, not poor; H3 (3) child mortality, schooling (1/6 each) and six living-standard indicators:
+# 2/3, poor; H4 (2) none. Person level: H = 5/8, M0 = (2*1/2 + 3*2/3)/8 = 3/8, A = 3/5;
+# urban=false: H 2/3, M0 1/3; urban=true: H 3/5, M0 2/5; censored schooling 5/8, nutrition 0.
+case_run "measure --profile global-mpi-2018" 0 "=measure_profile_mpi.csv" "" -- "$UPLIFT" measure $D/mpi_persons.csv --profile global-mpi-2018 --by urban --format csv
+case_run "measure --profile household level" 0 "~^mpi\.H,0\.5," "" -- "$UPLIFT" measure $D/mpi_persons.csv --profile global-mpi-2018 --household-level --format csv
+case_run "measure --profile with --k 1/2" 0 "~^mpi\.H,0\.625," "" -- "$UPLIFT" measure $D/mpi_persons.csv --profile global-mpi-2018 --k 1/2 --format csv
+case_run "measure --profile unknown" 1 "!" "~no-such-profile" -- "$UPLIFT" measure $D/mpi_persons.csv --profile no-such-profile
