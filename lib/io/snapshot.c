@@ -775,9 +775,60 @@ static bool offsets_ok(const uint8_t *p, uint64_t k, uint64_t total) {
     return bad == 0;
 }
 
+/* Checksums of all blocks on the thread pool, for large files: result per
+ * block in ok[] (1 = matches). Returns NULL when the layout cannot be
+ * followed or memory is short: the caller then hashes as it goes, and its
+ * own checks report the problem. */
+typedef struct hash_job {
+    const uint8_t *base;
+    uint64_t *off, *len, *want;
+    uint8_t *ok;
+} hash_job;
+
+static int hash_fn(void *ctx, size_t chunk, size_t b, size_t e) {
+    hash_job *j = ctx;
+    (void)chunk;
+    for (size_t i = b; i < e; i++)
+        j->ok[i] = upl__xxh64(j->base + j->off[i], (size_t)pad64(j->len[i]), block_seed(i / N_BLOCKS, (int)(i % N_BLOCKS))) == j->want[i];
+    return UPL_OK;
+}
+
+static uint8_t *hash_all_parallel(const uint8_t *base, const uint8_t *dir, uint64_t n_cols, uint64_t dir_off) {
+    size_t nb = (size_t)n_cols * N_BLOCKS;
+    hash_job j = { base, upl_calloc(nb + 1, 8), upl_calloc(nb + 1, 8), upl_calloc(nb + 1, 8), upl_calloc(nb + 1, 1) };
+    upl_pool *pool = NULL;
+    bool done = false;
+    if (j.off && j.len && j.want && j.ok) {
+        uint64_t pos = HDR_SIZE;
+        bool fits = true;
+        for (size_t i = 0; i < nb && fits; i++) {
+            const uint8_t *e = dir + ENTRY_SIZE * (i / N_BLOCKS);
+            j.len[i] = get64(e + 32 + 8 * (i % N_BLOCKS));
+            j.want[i] = get64(e + 64 + 8 * (i % N_BLOCKS));
+            if (j.len[i] > dir_off - pos || pad64(j.len[i]) > dir_off - pos) fits = false;
+            j.off[i] = pos;
+            pos += fits ? pad64(j.len[i]) : 0;
+        }
+        if (fits && upl_pool_new(0, &pool) == UPL_OK && upl_pool_for_chunks(pool, nb, 1, hash_fn, &j) == UPL_OK)
+            done = true;
+    }
+    upl_pool_free(pool);
+    upl_free(j.off);
+    upl_free(j.len);
+    upl_free(j.want);
+    if (!done) {
+        upl_free(j.ok);
+        return NULL;
+    }
+    return j.ok;
+}
+
+#define PARALLEL_VERIFY_BYTES ((size_t)64 << 20)
+
 static int open_mapped(const uint8_t *base, size_t size, const char *path, bool verify, upl_table *t,
                        upl_error *err) {
     int rc = UPL_OK;
+    uint8_t *hashed = NULL;   /* per-block checksum results computed in parallel, or NULL */
     if (size < HDR_SIZE) CORRUPT(NULL, "file is %zu bytes, shorter than a snapshot header (truncated?)", size);
     if (memcmp(base, UPL_SNAPSHOT_MAGIC, 8) != 0) CORRUPT(NULL, "not an uplift snapshot (bad magic number)");
     if (upl__xxh64(base, 56, 0) != get64(base + 56)) CORRUPT(NULL, "header checksum mismatch");
@@ -807,6 +858,7 @@ static int open_mapped(const uint8_t *base, size_t size, const char *path, bool 
     uint64_t names_len = dir_len - ENTRY_SIZE * n_cols;
     uint64_t pos = HDR_SIZE;
     uint64_t valid_len = ((n_rows + 63) / 64) * 8;
+    if (verify && size >= PARALLEL_VERIFY_BYTES) hashed = hash_all_parallel(base, dir, n_cols, dir_off);
 
     for (uint64_t i = 0; i < n_cols; i++) {
         const uint8_t *e = dir + ENTRY_SIZE * i;
@@ -841,7 +893,8 @@ static int open_mapped(const uint8_t *base, size_t size, const char *path, bool 
         if (type != UPL_CAT && len[3] != 0) CORRUPT(name, "unexpected labels block");
         if (verify) {
             for (int b = 0; b < N_BLOCKS; b++)
-                if (upl__xxh64(base + off[b], (size_t)pad64(len[b]), block_seed((size_t)i, b)) != hash[b])
+                if (hashed ? !hashed[i * N_BLOCKS + (uint64_t)b]
+                           : upl__xxh64(base + off[b], (size_t)pad64(len[b]), block_seed((size_t)i, b)) != hash[b])
                     CORRUPT(name, "%s block checksum mismatch (bytes %llu..%llu)", block_names[b],
                             (unsigned long long)off[b], (unsigned long long)(off[b] + pad64(len[b])));
         }
@@ -907,6 +960,7 @@ static int open_mapped(const uint8_t *base, size_t size, const char *path, bool 
     if (pos != dir_off)
         CORRUPT(NULL, "%llu bytes between the last block and the directory", (unsigned long long)(dir_off - pos));
 fail:
+    upl_free(hashed);
     return rc;
 }
 

@@ -374,6 +374,48 @@ START_TEST(corrupt_message_names_column) {
 }
 END_TEST
 
+/* Files of 64 MiB and more are verified on the thread pool: same verdicts. */
+START_TEST(corrupt_large_parallel_verify) {
+    const size_t n = 4500000;   /* 2 x 36 MB of values */
+    upl_table *t = upl_table_new(), *r = NULL;
+    upl_error e = { 0 };
+    upl_column *a, *b;
+    ck_assert_int_eq(upl_table_add_column(t, "a", UPL_F64, &a, &e), 0);
+    ck_assert_int_eq(upl_table_add_column(t, "b", UPL_I64, &b, &e), 0);
+    ck_assert_int_eq(upl_col_reserve(a, n, 0), 0);
+    ck_assert_int_eq(upl_col_reserve(b, n, 0), 0);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(upl_col_push_f64(a, (double)i * 0.5), 0);
+        ck_assert_int_eq(upl_col_push_i64(b, (int64_t)i), 0);
+    }
+    char *p = unit_tmp_path("large.upl");
+    ck_assert_int_eq(upl_snapshot_write(t, p, &e), UPL_OK);
+    ck_assert_int_eq(upl_snapshot_open(p, true, &r, &e), UPL_OK);
+    ck_assert(r && upl_table_find(r, "b")->v.i64[n - 1] == (int64_t)n - 1);
+    upl_table_free(r);
+    size_t len;
+    char *data = unit_read_file(p, &len);
+    ck_assert_uint_gt(len, (size_t)64 << 20);
+    /* one byte in b's values (after a's validity and values and b's validity), then one in a's */
+    size_t vb = ((n + 63) / 64 * 8 + 63) / 64 * 64, va = (n * 8 + 63) / 64 * 64;
+    size_t spots[2] = { 64 + vb + va + vb + 12345, 64 + vb + 777 };
+    const char *want[2] = { "`b`", "`a`" };
+    for (int k = 0; k < 2; k++) {
+        data[spots[k]] ^= 0x40;
+        ck_assert_int_eq(unit_write_file(p, data, len), 0);
+        ck_assert_int_eq(upl_snapshot_open(p, true, &r, &e), UPL_ECORRUPT);
+        ck_assert_msg(strstr(upl_error_message(&e), want[k]) && strstr(upl_error_message(&e), "values block"), "%s",
+                      upl_error_message(&e));
+        upl_error_clear(&e);
+        data[spots[k]] ^= 0x40;
+    }
+    free(data);
+    unlink(p);
+    free(p);
+    upl_table_free(t);
+}
+END_TEST
+
 /* ---- allocation failures: no crash, no leak (LSan under SANITIZE) --------- */
 START_TEST(alloc_failures) {
     upl_table *t = make_table(300);
@@ -424,6 +466,7 @@ Suite *suite_io_snapshot(void) {
     tcase_add_test(tc, corrupt_every_byte);
     tcase_add_test(tc, corrupt_every_truncation);
     tcase_add_test(tc, corrupt_message_names_column);
+    tcase_add_test(tc, corrupt_large_parallel_verify);
     tcase_add_test(tc, alloc_failures);
     suite_add_tcase(s, tc);
     return s;
