@@ -20,6 +20,7 @@ static const char usage[] =
     "       uplift measure FILE --mpi SPEC --k K [--weight COL] [--size COL] [--by COL,...] [design options]\n"
     "       uplift measure FILE --profile NAME [--year Y] [--k K] [--weight COL] [--by COL,...] [design options]\n"
     "       uplift measure --change A B --income COL [--weight COL] --line Z [--measures fgt0,fgt1,fgt2,watts] [--by COL]\n"
+    "       uplift measure --change A B (--mpi SPEC --k K | --profile NAME) --years T1,T2\n"
     "\n"
     "Poverty and inequality measures, exact and weighted, for the whole population or each --by group.\n"
     "贫困与不平等指标（加权、精确），可按组计算，支持复杂抽样设计标准误。\n"
@@ -1458,6 +1459,79 @@ done:
     return rc;
 }
 
+/* ---- mode: change of the MPI between two waves (mpitbR) ---------------------------------------
+ * The same indicators, weights and k in both waves; absolute, relative (%),
+ * annualised absolute and annualised relative (%) change of H, A, M0, M1, M2
+ * between the years given by --years T1,T2. */
+static int run_mpi(common *c, const upl_table *t, out_t *o, context *ctx, upl_groupby **gb_out);
+
+static double find_row(const out_t *o, const char *name) {
+    for (size_t i = 0; i < o->n; i++)
+        if (o->rows[i].group < 0 && !strcmp(o->rows[i].measure, name)) return o->rows[i].value;
+    return NAN;
+}
+
+static int run_mpi_change(common *c, const char *fa, const char *fb, out_t *o, context *ctx) {
+    const char *cmd = c->cmd;
+    const char *yv = cli_get(c->opts, c->n_opts, "years");
+    double t1, t2;
+    char *end = NULL;
+    if (!yv || (t1 = strtod(yv, &end), *end != ',') || (t2 = strtod(end + 1, &end), *end) || !(t2 > t1)) {
+        cli_error(cmd, "an MPI --change needs --years T1,T2 (the survey years of A and B, T1 < T2)");
+        return CLI_USAGE;
+    }
+    if (cli_has(c->opts, c->n_opts, "by")) {
+        cli_error(cmd, "an MPI --change is for the whole population (drop --by)");
+        return CLI_USAGE;
+    }
+    upl_table *ta = NULL, *tb = NULL;
+    out_t oa, ob;
+    context ca, cb;
+    upl_groupby *ga = NULL, *gb = NULL;
+    uint64_t rej;
+    int rc;
+    memset(&oa, 0, sizeof oa);
+    memset(&ob, 0, sizeof ob);
+    memset(&ca, 0, sizeof ca);
+    memset(&cb, 0, sizeof cb);
+    bool is_profile = cli_has(c->opts, c->n_opts, "profile");
+    if ((rc = read_file(cmd, fa, c->threads, &ta, &rej)) || (rc = read_file(cmd, fb, c->threads, &tb, &rej))) goto done;
+    if (is_profile ? (rc = run_profile_mpi(c, ta, &oa, &ca, &ga)) : (rc = run_mpi(c, ta, &oa, &ca, &ga))) goto done;
+    if (is_profile ? (rc = run_profile_mpi(c, tb, &ob, &cb, &gb)) : (rc = run_mpi(c, tb, &ob, &cb, &gb))) goto done;
+    ctx->n_rows = ca.n_rows + cb.n_rows;
+    ctx->n_missing = ca.n_missing + cb.n_missing;
+    const char *idx[] = {"H", "A", "M0", "M1", "M2"};
+    char nm[96];
+    for (int k = 0; k < 5; k++) {
+        char key[16];
+        snprintf(key, sizeof key, "mpi.%s", idx[k]);
+        double m1 = find_row(&oa, key), m2 = find_row(&ob, key);
+        upl_af_change ch;
+        upl_error err = {0};
+        bool ok = upl_af_change_compute(m1, t1, m2, t2, &ch, &err) == UPL_OK;
+        upl_error_clear(&err);
+        const char *parts[] = {"wave1", "wave2", "absolute", "relative_pct", "annual_absolute", "annual_relative_pct"};
+        double v[] = {m1, m2, ok ? ch.absolute : NAN, ok ? ch.relative : NAN, ok ? ch.annual_absolute : NAN,
+                      ok ? ch.annual_relative : NAN};
+        for (int q = 0; q < 6; q++) {
+            snprintf(nm, sizeof nm, "mpi_change.%s.%s", idx[k], parts[q]);
+            orow *row = add_row(o, nm, -1);
+            if (!row) break;
+            row->value = v[q];
+            if (isnan(v[q])) row->undefined = q < 2 ? "undefined in this wave (nobody poor?)" : "undefined (an index is undefined, or 0 in wave 1 for a relative change)";
+        }
+    }
+    rc = o->is_oom ? CLI_FAIL : CLI_OK;
+done:
+    out_free(&oa);
+    out_free(&ob);
+    upl_groupby_free(ga);
+    upl_groupby_free(gb);
+    upl_table_free(ta);
+    upl_table_free(tb);
+    return rc;
+}
+
 /* ---- main --------------------------------------------------------------------------------------- */
 int cmd_measure(int argc, char **argv) {
     const char *cmd = "measure";
@@ -1480,6 +1554,7 @@ int cmd_measure(int argc, char **argv) {
         {"change", 0, false, NULL, false},     {"verbose", 'v', false, NULL, false},
         {"line-col", 0, true, NULL, false},    {"profile", 0, true, NULL, false},
         {"year", 0, true, NULL, false},        {"household-level", 0, false, NULL, false},
+        {"years", 0, true, NULL, false},
     };
     size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[2];
@@ -1576,9 +1651,8 @@ int cmd_measure(int argc, char **argv) {
         if (cli_int(cmd, "seed", v, 0, (long long)1 << 62, &ll)) return CLI_USAGE;
         c.mo.boot_seed = (uint64_t)ll;
     }
-    if (cli_has(opts, n_opts, "mpi") && is_change) { cli_error(cmd, "--mpi and --change cannot be combined"); return CLI_USAGE; }
-    if (cli_has(opts, n_opts, "profile") && (cli_has(opts, n_opts, "mpi") || is_change)) {
-        cli_error(cmd, "--profile computes the profile's MPI; it cannot be combined with --mpi or --change");
+    if (cli_has(opts, n_opts, "profile") && cli_has(opts, n_opts, "mpi")) {
+        cli_error(cmd, "--profile computes the profile's MPI; it cannot be combined with --mpi");
         return CLI_USAGE;
     }
     if (!cli_has(opts, n_opts, "mpi") && !cli_has(opts, n_opts, "profile") && !cli_has(opts, n_opts, "income")) {
@@ -1595,7 +1669,13 @@ int cmd_measure(int argc, char **argv) {
     static char design_desc[256];
     int rc = CLI_OK;
     upl_error err = {0};
-    if (is_change) {
+    if (is_change && (cli_has(opts, n_opts, "mpi") || cli_has(opts, n_opts, "profile"))) {
+        ctx.file = pos[0];
+        static char note[512];
+        snprintf(note, sizeof note, "MPI change 多维贫困变化: wave 1 = %s, wave 2 = %s", pos[0], pos[1]);
+        ctx.extra = note;
+        rc = run_mpi_change(&c, pos[0], pos[1], &o, &ctx);
+    } else if (is_change) {
         ctx.file = pos[0];
         static char note[512];
         snprintf(note, sizeof note, "change 变化: wave 1 = %s, wave 2 = %s", pos[0], pos[1]);

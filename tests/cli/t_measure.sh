@@ -55,3 +55,7 @@ case_run "measure --profile global-mpi-2018" 0 "=measure_profile_mpi.csv" "" -- 
 case_run "measure --profile household level" 0 "~^mpi\.H,0\.5," "" -- "$UPLIFT" measure $D/mpi_persons.csv --profile global-mpi-2018 --household-level --format csv
 case_run "measure --profile with --k 1/2" 0 "~^mpi\.H,0\.625," "" -- "$UPLIFT" measure $D/mpi_persons.csv --profile global-mpi-2018 --k 1/2 --format csv
 case_run "measure --profile unknown" 1 "!" "~no-such-profile" -- "$UPLIFT" measure $D/mpi_persons.csv --profile no-such-profile
+# MPI change 2010 -> 2015: wave 2 = AF 2011 example with p3's health no longer deprived:
+# M0 = (2 + 3)/16 = 0.3125 (from 0.375): -0.0625, -16.67 %, -0.0125 a year, ((0.3125/0.375)^(1/5) - 1) x 100 a year
+case_run "measure MPI change" 0 "=measure_mpi_change.csv" "!" -- "$UPLIFT" measure --change $D/af2011.csv $D/af2011_w2.csv --mpi "income<13,school<12,health<3,insurance<1" --k 2/4 --years 2010,2015 --format csv
+case_run "measure MPI change needs --years" 2 "!" "~--years T1,T2" -- "$UPLIFT" measure --change $D/af2011.csv $D/af2011_w2.csv --mpi "income<13,school<12" --k 1/2
