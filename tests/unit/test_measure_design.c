@@ -200,6 +200,33 @@ START_TEST(test_bootstrap) {
 }
 END_TEST
 
+/* Second method for the bootstrap variance: R's survey (withReplicates on a
+ * svrepdesign with the subbootstrap scale 1/(B-1), mse = FALSE) fed with
+ * uplift's own replicate weights (seed 7, 200 replicates) and independent R
+ * code for the weighted Gini and median: tests/data/measure/boot_reference.R,
+ * output in boot_reference.out. */
+START_TEST(test_bootstrap_vs_r) {
+    upl_design d = {.strata = ST, .psu = PSU, .is_nested = true};
+    upl_measure_req req[2];
+    upl_error err = {0};
+    ck_assert_int_eq(upl_measure_parse("gini", &req[0], &err), UPL_OK);
+    ck_assert_int_eq(upl_measure_parse("median", &req[1], &err), UPL_OK);
+    upl_measure_options o;
+    upl_measure_options_init(&o);
+    o.design = &d;
+    o.n_boot = 200;
+    o.boot_seed = 7;
+    upl_measure_input in = {.n = N, .y = Y, .w = W};
+    upl_measure_result *r = NULL;
+    ck_assert_int_eq(upl_measure_compute(&in, req, 2, &o, &r, &err), UPL_OK);
+    ck_assert_near(r->stats[0].value, 0.38411219113445616, 1e-14);
+    ck_assert_near(r->stats[0].se, 0.049922472553189129, 1e-12);
+    ck_assert_near(r->stats[1].value, 7.45, 1e-15);
+    ck_assert_near(r->stats[1].se, 1.5677957993124323, 1e-12);
+    upl_measure_result_free(r);
+}
+END_TEST
+
 /* AF with a design: H and M0 are means, A a ratio — the same linearisation */
 START_TEST(test_af_design) {
     static const double inc[] = {13.1, 15.2, 12.5, 20, 11, 14, 9, 30};
@@ -237,6 +264,7 @@ Suite *suite_measure_design(void) {
     tcase_add_test(tc, test_lonely_psu);
     tcase_add_test(tc, test_design_errors);
     tcase_add_test(tc, test_bootstrap);
+    tcase_add_test(tc, test_bootstrap_vs_r);
     tcase_add_test(tc, test_af_design);
     suite_add_tcase(s, tc);
     return s;
