@@ -224,6 +224,15 @@ START_TEST(test_bootstrap_vs_r) {
     ck_assert_near(r->stats[1].value, 7.45, 1e-15);
     ck_assert_near(r->stats[1].se, 1.5677957993124323, 1e-12);
     upl_measure_result_free(r);
+    /* relative line 0.6 x median re-estimated in each replicate (R: arpr) */
+    ck_assert_int_eq(upl_measure_parse("fgt0", &req[0], &err), UPL_OK);
+    o.line = UPL_LINE_RELATIVE;
+    o.rel_share = 0.6;
+    ck_assert_int_eq(upl_measure_compute(&in, req, 1, &o, &r, &err), UPL_OK);
+    ck_assert_near(r->stats[0].value, 0.31578947368421051, 1e-14);
+    ck_assert_near(r->stats[0].se, 0.087661747421953568, 1e-12);
+    ck_assert_str_eq(r->stats[0].se_method, "bootstrap");
+    upl_measure_result_free(r);
 }
 END_TEST
 

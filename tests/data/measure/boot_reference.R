@@ -23,3 +23,7 @@ g <- withReplicates(des, function(w, data) gini(w, data$y))
 m <- withReplicates(des, function(w, data) wmedian(w, data$y))
 cat("gini:", format(coef(g), digits = 17), "se:", format(SE(g), digits = 17), "\n")
 cat("median:", format(coef(m), digits = 17), "se:", format(SE(m), digits = 17), "\n")
+# at-risk-of-poverty rate with the line 0.6 x weighted median re-estimated in every replicate
+arpr <- function(w, y) { z <- 0.6 * wmedian(w, y); sum(w * (y < z)) / sum(w) }
+a <- withReplicates(des, function(w, data) arpr(w, data$y))
+cat("arpr:", format(coef(a), digits = 17), "se:", format(SE(a), digits = 17), "\n")
