@@ -146,9 +146,9 @@ START_TEST(deterministic_across_threads_and_chunks) {
 }
 END_TEST
 
-/* ---- every ID valid, persons exact ---------------------------------------------- */
+/* ---- every ID valid, persons exact, registry rules and income identity ---------------------------------------------- */
 typedef struct id_check {
-    uint64_t persons, households, bad, rural_persons;
+    uint64_t persons, households, bad, rural_persons, bad_rules, bad_income, size_sum;
     char **seen;      /* for uniqueness */
     size_t n_seen, cap;
 } id_check;
@@ -197,12 +197,32 @@ static int check_ids_chunk(void *ctx, const upl_table *h, const upl_table *m, co
         }
         c->seen[c->n_seen++] = strndup(s, n);
     }
+    /* registry rules (REGISTRY_FIELDS.md C4/C6): exactly one of education_level and
+     * school_status; an enrolled student has no labour ability */
+    const upl_column *edu = upl_table_find(m, "education_level"), *sch = upl_table_find(m, "school_status"),
+                     *enr = upl_table_find(m, "is_enrolled"), *lab = upl_table_find(m, "labor_skill");
+    for (size_t r = 0; r < upl_table_n_rows(m); r++) {
+        if (upl_col_is_valid(edu, r) == upl_col_is_valid(sch, r)) c->bad_rules++;
+        if (enr->v.b[r] && strcmp(upl_dict_label(lab->dict, lab->v.cat[r]), "无劳动力")) c->bad_rules++;
+    }
+    /* income identity to the cent: net = wage + business - expense + property + transfer */
+    const upl_column *wage = upl_table_find(h, "income_wage"), *bus = upl_table_find(h, "income_business"),
+                     *exp_ = upl_table_find(h, "expense_business"), *prop = upl_table_find(h, "income_property"),
+                     *tr = upl_table_find(h, "income_transfer"), *net = upl_table_find(h, "income_net"),
+                     *pc2 = upl_table_find(h, "income_net_per_capita"), *size = upl_table_find(h, "household_size");
+    for (size_t r = 0; r < upl_table_n_rows(h); r++) {
+        double sum = wage->v.f64[r] + bus->v.f64[r] - exp_->v.f64[r] + prop->v.f64[r] + tr->v.f64[r];
+        if (fabs(sum - net->v.f64[r]) > 0.005 || wage->v.f64[r] < 0 || exp_->v.f64[r] < 0 || tr->v.f64[r] < 0)
+            c->bad_income++;
+        if (fabs(pc2->v.f64[r] - net->v.f64[r] / (double)size->v.i64[r]) > 0.0051) c->bad_income++;
+        c->size_sum += (uint64_t)size->v.i64[r];
+    }
     c->persons += upl_table_n_rows(m);
     c->households += upl_table_n_rows(h);
     return UPL_OK;
 }
 
-START_TEST(every_id_valid) {
+START_TEST(every_row_consistent) {
     static const char *const prov[] = { "52", "53", "11" };
     upl_synth_tables *t = load(prov, 3);
     upl_error e = { 0 };
@@ -219,6 +239,9 @@ START_TEST(every_id_valid) {
     ck_assert_uint_eq(sum.persons, 150001);
     ck_assert_uint_eq(c.households, sum.households);
     ck_assert_uint_eq(c.bad, 0);
+    ck_assert_uint_eq(c.bad_rules, 0);
+    ck_assert_uint_eq(c.bad_income, 0);
+    ck_assert_uint_eq(c.size_sum, 150001);      /* household sizes add up to the member rows */
     /* all distinct */
     qsort(c.seen, c.n_seen, sizeof *c.seen, cmp_str);
     size_t dup = 0;
@@ -314,7 +337,7 @@ Suite *suite_synth(void) {
     tcase_add_test(tc, normal_quantile);
     tcase_add_test(tc, tables_errors);
     tcase_add_test(tc, deterministic_across_threads_and_chunks);
-    tcase_add_test(tc, every_id_valid);
+    tcase_add_test(tc, every_row_consistent);
     tcase_add_test(tc, calibrated_2012_2019);
     suite_add_tcase(s, tc);
     return s;
