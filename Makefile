@@ -54,7 +54,7 @@ LIBSO    := $(BUILD)/libuplift.so
 UPLIFT   := $(BUILD)/uplift
 UNIT     := $(BUILD)/run-unit
 
-.PHONY: bench-build all test unit cli-test layering exports demo fuzz bench clean deps check-deps
+.PHONY: FORCE bench-build all test unit cli-test layering exports demo fuzz bench clean deps check-deps
 all: $(UPLIFT)
 
 $(BUILD)/%.o: %.c $(wildcard include/uplift/*.h) $(wildcard lib/*/*.h) | $(BUILD)/.dirs
@@ -78,9 +78,12 @@ $(LIBSO): $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The command table is generated from the UPL_COMMAND(...) line in each cmd_*.c.
-$(BUILD)/cli/commands.inc: $(foreach c,$(CMDS),cli/cmd_$(c).c) | $(BUILD)/.dirs
+# Regenerated on every run (FORCE) but replaced only when it changes, so a
+# different MODULES/CMDS selection never links against a stale list.
+$(BUILD)/cli/commands.inc: $(foreach c,$(CMDS),cli/cmd_$(c).c) FORCE | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
-	@grep -h '^UPL_COMMAND(' $^ | sort > $@.tmp && mv $@.tmp $@
+	@grep -h '^UPL_COMMAND(' $(foreach c,$(CMDS),cli/cmd_$(c).c) /dev/null | sort > $@.tmp; \
+	  cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BUILD)/cli/main.o: cli/main.c $(BUILD)/cli/commands.inc
 	@mkdir -p $(dir $@)
@@ -90,9 +93,10 @@ $(UPLIFT): $(CLI_OBJ) $(LIBA)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIBA) $(LDLIBS)
 
 # Unit-test runner: one Check suite per tests/unit/test_<name>.c (suite_<name>()).
-$(BUILD)/tests/unit/suites.inc: $(UNIT_SRC) | $(BUILD)/.dirs
+$(BUILD)/tests/unit/suites.inc: $(UNIT_SRC) FORCE | $(BUILD)/.dirs
 	@mkdir -p $(dir $@)
-	@for f in $(UNIT_SRC); do b=$$(basename $$f .c); echo "UPL_SUITE(suite_$${b#test_})"; done > $@.tmp && mv $@.tmp $@
+	@for f in $(UNIT_SRC); do b=$$(basename $$f .c); echo "UPL_SUITE(suite_$${b#test_})"; done > $@.tmp; \
+	  cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BUILD)/tests/unit/unit_main.o: tests/unit/unit_main.c $(BUILD)/tests/unit/suites.inc
 	@mkdir -p $(dir $@)
@@ -158,3 +162,5 @@ deps:
 
 clean:
 	rm -rf build build-san build-fuzz
+
+FORCE:

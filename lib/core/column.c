@@ -285,6 +285,9 @@ static bool ensure(char **buf, size_t *cap, size_t need) {
 /* Shortest decimal text that reads back to the same double. */
 int upl__format_double(double v, char *out, size_t size) {
     if (v == 0) return snprintf(out, size, signbit(v) ? "-0" : "0");
+    /* Fast path: whole numbers (counts, codes, yuan) print as integers. */
+    if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(int64_t)v)
+        return snprintf(out, size, "%lld", (long long)(int64_t)v);
     for (int prec = 15; prec <= 17; prec++) {
         int n = snprintf(out, size, "%.*g", prec, v);
         if (n > 0 && (size_t)n < size && strtod(out, NULL) == v) return n;
