@@ -151,9 +151,10 @@ UPL_EXPORT void upl_profile_map_report_free(upl_profile_map_report *r); /* zeroe
  *     公顷 -> 亩, 米 -> 公里, ...); an unknown unit pair is UPL_ESCHEMA;
  *   - reports unmapped columns and absent fields.
  * Missing required fields are UPL_ESCHEMA (after the report is filled, so
- * callers can show it). Borrowed (snapshot) columns are renamed only through
- * a copy-free path when nothing else changes; if a sentinel or rescale is
- * needed on one, UPL_EUNSUPPORTED. rep may be NULL. */
+ * callers can show it). A read-only (snapshot) column that needs renaming is
+ * copied under the canonical name (the original stays); a read-only column
+ * that already has its canonical name but holds sentinels or needs
+ * rescaling is UPL_EUNSUPPORTED. rep may be NULL. */
 UPL_EXPORT int upl_profile_map_table(const upl_profile *p, upl_table *t, upl_profile_map_report *rep,
                                      upl_error *err) UPL_MUST_CHECK;
 

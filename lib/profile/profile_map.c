@@ -284,6 +284,25 @@ int upl_profile_map_table(const upl_profile *p, upl_table *t, upl_profile_map_re
             continue;
         }
         taken[fi] = 1;
+        /* A read-only (memory-mapped snapshot) column that needs a new name
+         * is copied under the canonical name; the copy is then writable for
+         * sentinels and rescaling. The original stays, under its own name. */
+        if (c->is_borrowed && !is_same) {
+            UPL_TRY(upl_table_copy_column(t, c, f->name, err));
+            upl_column *copy = upl_table_find(t, f->name);
+            char **mf = upl_reallocarray(r->mapped_from, r->n_mapped + 1, sizeof *mf);
+            if (mf) r->mapped_from = mf;
+            char **mt = mf ? upl_reallocarray(r->mapped_to, r->n_mapped + 1, sizeof *mt) : NULL;
+            if (mt) r->mapped_to = mt;
+            char *sf = mt ? upl_strdup(c->name) : NULL;
+            char *st = sf ? upl_strdup(f->name) : NULL;
+            if (!st) { upl_free(sf); rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+            r->mapped_from[r->n_mapped] = sf;
+            r->mapped_to[r->n_mapped] = st;
+            r->n_mapped++;
+            c = copy;
+            is_same = true;
+        }
         /* sentinels are compared on the values as exported, before rescaling */
         UPL_TRY(apply_sentinels(f, c, &r->n_sentinels, err));
         /* unit: rescale numeric columns to the canonical unit */
