@@ -1545,85 +1545,82 @@ fail:
     return rc;
 }
 
-int upl_eval_run(upl_eval *ev, upl_error *err) {
+static void run_target_range(upl_eval *ev, const target *t, size_t b, size_t e) {
+    harr *a = &ev->arrs[t->arr];
+    run_prog(ev, &t->p, b, e);
+    if (t->p.out_type == VT_NUM) memcpy(a->num + b, R(ev, t->p.out), (e - b) * sizeof(double));
+    else memcpy(a->b3 + b, RB(ev, t->p.out), e - b);
+}
+
+/* All household stages for households [b, e), in stage order. Running every
+ * stage on one chunk before the next chunk keeps that chunk's gathered
+ * values and intermediate arrays in cache; stages only read earlier stages'
+ * values of the same households, so the order is valid. */
+static void household_stages(upl_eval *ev, size_t b, size_t e) {
     const upl_profile *p = ev->p;
-    size_t G = ev->n_hh, ni = p->n_indicators;
-    ev->err = err;
-    person_pass(ev, 0);
-    if (ev->has_income) run_target(ev, &ev->income_t, G);
-    else for (size_t g = 0; g < G; g++) ev->arrs[ev->a_income].num[g] = NAN;
+    size_t ni = p->n_indicators;
+    if (ev->has_income) run_target_range(ev, &ev->income_t, b, e);
+    else for (size_t g = b; g < e; g++) ev->arrs[ev->a_income].num[g] = NAN;
     {
         const double *inc = ev->arrs[ev->a_income].num, *line = ev->arrs[ev->a_line].num;
         uint8_t *ip = ev->arrs[ev->a_income_poor].b3;
         /* poor means income strictly below the line (DOMAIN.md §1.3, §3.3) */
-        for (size_t g = 0; g < G; g++) ip[g] = (isnan(inc[g]) || isnan(line[g])) ? 2 : inc[g] < line[g];
+        for (size_t g = b; g < e; g++) ip[g] = (isnan(inc[g]) || isnan(line[g])) ? 2 : inc[g] < line[g];
     }
+    for (size_t g = b; g < e; g++) ev->score_lo[g] = ev->score_hi[g] = 0;
     for (size_t i = 0; i < ni; i++) {
-        run_target(ev, &ev->ind_t[i], G);
+        run_target_range(ev, &ev->ind_t[i], b, e);
         const uint8_t *raw = ev->arrs[ev->ind_t[i].arr].b3;
         uint8_t *fin = ev->arrs[ev->a_ind[i]].b3;
         upl_on_missing om = p->indicators[i].pub.on_missing;
         uint8_t repl = om == UPL_MISSING_DEPRIVED ? 1 : om == UPL_MISSING_NOT_DEPRIVED ? 0 : 2;
-        for (size_t g = 0; g < G; g++) fin[g] = raw[g] == 2 ? repl : raw[g];
-        ev->ind_raw[i] = ev->arrs[ev->ind_t[i].arr].b3;
-        ev->ind_wit[i] = ev->ind_t[i].first_agg >= 0 ? ev->aggs[ev->ind_t[i].first_agg].witness : NULL;
-    }
-    if (!ev->score_lo) {
-        ev->score_lo = upl_malloc((G ? G : 1) * sizeof *ev->score_lo);
-        ev->score_hi = upl_malloc((G ? G : 1) * sizeof *ev->score_hi);
-        ev->category = upl_malloc((G ? G : 1) * sizeof *ev->category);
-        ev->main_cause = upl_malloc((G ? G : 1) * sizeof *ev->main_cause);
-        ev->secondary = upl_malloc((G ? G : 1) * sizeof *ev->secondary);
-        ev->exit_ok = upl_malloc(G ? G : 1);
-        if (!ev->score_lo || !ev->score_hi || !ev->category || !ev->main_cause || !ev->secondary || !ev->exit_ok)
-            return upl_error_set(err, UPL_ENOMEM, "out of memory evaluating rules");
-    }
-    memset(ev->score_lo, 0, G * sizeof *ev->score_lo);
-    memset(ev->score_hi, 0, G * sizeof *ev->score_hi);
-    for (size_t i = 0; i < ni; i++) {
-        const uint8_t *d = ev->arrs[ev->a_ind[i]].b3;
         int64_t w = ev->w_units[i];
-        for (size_t g = 0; g < G; g++) {
-            ev->score_lo[g] += d[g] == 1 ? w : 0;
-            ev->score_hi[g] += d[g] != 0 ? w : 0;
+        for (size_t g = b; g < e; g++) {
+            uint8_t d = raw[g] == 2 ? repl : raw[g];
+            fin[g] = d;
+            ev->score_lo[g] += d == 1 ? w : 0;
+            ev->score_hi[g] += d != 0 ? w : 0;
         }
     }
     {
         double *sc = ev->arrs[ev->a_score].num;
-        for (size_t g = 0; g < G; g++)
+        for (size_t g = b; g < e; g++)
             sc[g] = ev->score_lo[g] == ev->score_hi[g] ? (double)ev->score_lo[g] / (double)ev->score_den : NAN;
     }
     if (ev->has_poor_expr) {
-        run_target(ev, &ev->poor_t, G);
+        run_target_range(ev, &ev->poor_t, b, e);
     } else {
         /* AF identification, exact: poor iff c_i >= k (weak inequality,
          * DOMAIN.md §3.1 item 4) with unknown indicators bounding c_i */
         uint8_t *po = ev->arrs[ev->a_poor].b3;
-        for (size_t g = 0; g < G; g++)
+        for (size_t g = b; g < e; g++)
             po[g] = ev->score_lo[g] >= ev->k_units ? 1 : ev->score_hi[g] < ev->k_units ? 0 : 2;
     }
-    for (size_t i = 0; i < p->n_categories; i++) run_target(ev, &ev->cat_t[i], G);
-    for (size_t g = 0; g < G; g++) {
+    for (size_t i = 0; i < p->n_categories; i++) run_target_range(ev, &ev->cat_t[i], b, e);
+    for (size_t g = b; g < e; g++) {
         ev->category[g] = -1;
         for (size_t i = 0; i < p->n_categories; i++)
             if (ev->arrs[ev->cat_t[i].arr].b3[g] == 1) { ev->category[g] = (int32_t)i; break; }
     }
-    for (size_t i = 0; i < p->n_causes; i++) if (ev->cause_t[i].arr >= 0) run_target(ev, &ev->cause_t[i], G);
+    for (size_t i = 0; i < p->n_causes; i++) if (ev->cause_t[i].arr >= 0) run_target_range(ev, &ev->cause_t[i], b, e);
     {
         /* main cause: the registry's declared main cause when the data has
          * one that matches the list; else the first rule (list order =
-         * priority) that holds. Secondary: the next rules that hold. */
+         * priority) that holds. Secondary: the next rules that hold.
+         * Causes are given for poor and undetermined households. */
         const upl_column *dc = p->declared_cause_field ? upl_table_find(ev->t, p->declared_cause_field) : NULL;
+        if (dc && dc->type != UPL_STR && dc->type != UPL_CAT) dc = NULL;
         const uint8_t *poor = ev->arrs[ev->a_poor].b3;
-        for (size_t g = 0; g < G; g++) {
+        for (size_t g = b; g < e; g++) {
             ev->main_cause[g] = -1;
             ev->secondary[g] = 0;
             if (poor[g] == 0) continue;
-            if (dc && upl_col_is_valid(dc, ev->first_row[g]) && (dc->type == UPL_STR || dc->type == UPL_CAT)) {
+            size_t fr = ev->first_row[g];
+            if (dc && upl_col_is_valid(dc, fr)) {
                 size_t l = 0;
-                const char *s = dc->type == UPL_STR ? upl_col_str(dc, ev->first_row[g], &l)
-                                                    : upl_dict_label(dc->dict, dc->v.cat[ev->first_row[g]]);
-                if (dc->type == UPL_CAT) l = upl_dict_label_len(dc->dict, dc->v.cat[ev->first_row[g]]);
+                const char *s;
+                if (dc->type == UPL_STR) s = upl_col_str(dc, fr, &l);
+                else { s = upl_dict_label(dc->dict, dc->v.cat[fr]); l = upl_dict_label_len(dc->dict, dc->v.cat[fr]); }
                 for (size_t i = 0; i < p->n_causes; i++) {
                     const char *lab = p->causes[i].pub.label_zh;
                     size_t ll = strlen(lab);
@@ -1640,15 +1637,35 @@ int upl_eval_run(upl_eval *ev, upl_error *err) {
             }
         }
     }
-    for (size_t i = 0; i < p->n_exit_rules; i++) {
-        run_target(ev, &ev->exit_t[i], G);
-        ev->exit_res[i] = ev->arrs[ev->exit_t[i].arr].b3;
-    }
-    for (size_t g = 0; g < G; g++) {
+    for (size_t i = 0; i < p->n_exit_rules; i++) run_target_range(ev, &ev->exit_t[i], b, e);
+    for (size_t g = b; g < e; g++) {
         uint8_t acc = p->n_exit_rules ? 1 : 2;
-        for (size_t i = 0; i < p->n_exit_rules; i++) acc = AND3[acc * 3 + ev->exit_res[i][g]];
+        for (size_t i = 0; i < p->n_exit_rules; i++) acc = AND3[acc * 3 + ev->arrs[ev->exit_t[i].arr].b3[g]];
         ev->exit_ok[g] = acc;
     }
+}
+
+int upl_eval_run(upl_eval *ev, upl_error *err) {
+    const upl_profile *p = ev->p;
+    size_t G = ev->n_hh, ni = p->n_indicators;
+    ev->err = err;
+    if (!ev->score_lo) {
+        ev->score_lo = upl_malloc((G ? G : 1) * sizeof *ev->score_lo);
+        ev->score_hi = upl_malloc((G ? G : 1) * sizeof *ev->score_hi);
+        ev->category = upl_malloc((G ? G : 1) * sizeof *ev->category);
+        ev->main_cause = upl_malloc((G ? G : 1) * sizeof *ev->main_cause);
+        ev->secondary = upl_malloc((G ? G : 1) * sizeof *ev->secondary);
+        ev->exit_ok = upl_malloc(G ? G : 1);
+        if (!ev->score_lo || !ev->score_hi || !ev->category || !ev->main_cause || !ev->secondary || !ev->exit_ok)
+            return upl_error_set(err, UPL_ENOMEM, "out of memory evaluating rules");
+    }
+    person_pass(ev, 0);
+    for (size_t b = 0; b < G; b += EV_CHUNK) household_stages(ev, b, b + EV_CHUNK < G ? b + EV_CHUNK : G);
+    for (size_t i = 0; i < ni; i++) {
+        ev->ind_raw[i] = ev->arrs[ev->ind_t[i].arr].b3;
+        ev->ind_wit[i] = ev->ind_t[i].first_agg >= 0 ? ev->aggs[ev->ind_t[i].first_agg].witness : NULL;
+    }
+    for (size_t i = 0; i < p->n_exit_rules; i++) ev->exit_res[i] = ev->arrs[ev->exit_t[i].arr].b3;
     ev->err = NULL;
     return UPL_OK;
 }
