@@ -60,12 +60,12 @@ static int group_areas(const upl_identify *r, size_t n_keys, areas *a, upl_error
     if (!a->of_hh || !a->keys) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     for (size_t g = 0; g < G; g++) {
         size_t fr = upl_eval_household_first_row(ev, g);
-        sb_reset(&key);
+        idf_sb_reset(&key);
         for (size_t k = 0; k < n_keys; k++) {
             const upl_column *c = upl_table_find(r->t, levels[k]);
             const char *s = "";
             size_t l = 0;
-            if ((c && cell(c, fr, &tmp, &s, &l)) || sb_add(&key, s, l) || sb_add(&key, "\x1f", 1)) {
+            if ((c && cell(c, fr, &tmp, &s, &l)) || idf_sb_add(&key, s, l) || idf_sb_add(&key, "\x1f", 1)) {
                 rc = upl_error_set(err, UPL_ENOMEM, "out of memory");
                 goto fail;
             }
@@ -203,7 +203,7 @@ int upl_identify_area_exit(const upl_identify *r, const char *level, const upl_t
         double inc = persons[i] ? (double)poor[i] / (double)persons[i] : NAN;
         if (!rc) rc = isnan(inc) ? upl_col_push_null(c_inc) : upl_col_push_f64(c_inc, inc);
         uint8_t all = 1;
-        sb_reset(&sb);
+        idf_sb_reset(&sb);
         for (size_t ri = 0; ri < nr && !rc; ri++) {
             const upl_profile_area_rule *ar = upl_profile_area_rule_at(p, level, ri);
             double v = NAN;
@@ -232,9 +232,9 @@ int upl_identify_area_exit(const upl_identify *r, const char *level, const upl_t
             if (pass == 0) all = 0;
             else if (pass == 2 && all == 1) all = 2;
             if (pass != 1 && !rc) {
-                if (sb.n) rc = sb_str(&sb, ";");
-                if (!rc) rc = sb_str(&sb, ar->id);
-                if (!rc && pass == 2) rc = sb_str(&sb, "?");
+                if (sb.n) rc = idf_sb_str(&sb, ";");
+                if (!rc) rc = idf_sb_str(&sb, ar->id);
+                if (!rc && pass == 2) rc = idf_sb_str(&sb, "?");
             }
         }
         if (!rc) rc = all == 2 ? upl_col_push_null(c_pass) : upl_col_push_bool(c_pass, all == 1);

@@ -44,8 +44,8 @@ void upl_identify_free(upl_identify *r) {
 const upl_eval *upl_identify_eval(const upl_identify *r) { return r->ev; }
 
 /* ---- small string builder ---------------------------------------------------- */
-void sb_reset(sbuf *b) { b->n = 0; if (b->s) b->s[0] = 0; }
-int sb_add(sbuf *b, const char *s, size_t l) {
+void idf_sb_reset(sbuf *b) { b->n = 0; if (b->s) b->s[0] = 0; }
+int idf_sb_add(sbuf *b, const char *s, size_t l) {
     if (b->n + l + 1 > b->cap) {
         size_t nc = b->cap ? b->cap * 2 : 256;
         while (nc < b->n + l + 1) nc *= 2;
@@ -59,7 +59,7 @@ int sb_add(sbuf *b, const char *s, size_t l) {
     b->s[b->n] = 0;
     return UPL_OK;
 }
-int sb_str(sbuf *b, const char *s) { return sb_add(b, s, strlen(s)); }
+int idf_sb_str(sbuf *b, const char *s) { return idf_sb_add(b, s, strlen(s)); }
 
 static int push_b3(upl_column *c, uint8_t v) {
     return v == 2 ? upl_col_push_null(c) : upl_col_push_bool(c, v == 1);
@@ -70,7 +70,7 @@ static int push_f64(upl_column *c, double v) {
 
 static int64_t gcd64(int64_t a, int64_t b) { while (b) { int64_t t = a % b; a = b; b = t; } return a < 0 ? -a : a; }
 
-void frac_text(int64_t num, int64_t den, char *buf, size_t size) {
+void idf_frac_text(int64_t num, int64_t den, char *buf, size_t size) {
     if (num == 0) { snprintf(buf, size, "0"); return; }
     int64_t g = gcd64(num, den);
     if (g == 0) g = 1;
@@ -246,15 +246,15 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
             } else {
                 CK(upl_col_push_null(c.ind_member[i]));
             }
-            CK(identify_evidence(r, i, g, w, &sb, &tmp2));
+            CK(idf_evidence(r, i, g, w, &sb, &tmp2));
             CK(upl_col_push_str(c.ind_evidence[i], sb.s ? sb.s : "", sb.n));
         }
         double sc = lo[g] == hi[g] ? (double)lo[g] / (double)den : NAN;
         CK(push_f64(c.score, sc));
         char f1[64], f2[64], fb[160];
-        frac_text(lo[g], den, f1, sizeof f1);
+        idf_frac_text(lo[g], den, f1, sizeof f1);
         if (lo[g] == hi[g]) snprintf(fb, sizeof fb, "%s", f1);
-        else { frac_text(hi[g], den, f2, sizeof f2); snprintf(fb, sizeof fb, "%s..%s", f1, f2); }
+        else { idf_frac_text(hi[g], den, f2, sizeof f2); snprintf(fb, sizeof fb, "%s..%s", f1, f2); }
         CK(upl_col_push_str(c.score_exact, fb, strlen(fb)));
         CK(push_b3(c.poor, poor[g]));
         if (cat[g] >= 0) {
@@ -272,21 +272,21 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
             CK(upl_col_push_null(c.main_cause));
             CK(upl_col_push_null(c.main_cause_code));
         }
-        sb_reset(&sb);
+        idf_sb_reset(&sb);
         for (size_t i = 0; i < upl_profile_n_causes(p) && i < 64; i++)
             if (sec[g] >> i & 1) {
-                if (sb.n) CK(sb_str(&sb, ";"));
-                CK(sb_str(&sb, upl_profile_cause_at(p, i)->label_zh));
+                if (sb.n) CK(idf_sb_str(&sb, ";"));
+                CK(idf_sb_str(&sb, upl_profile_cause_at(p, i)->label_zh));
             }
         CK(sb.n ? upl_col_push_str(c.secondary, sb.s, sb.n) : upl_col_push_null(c.secondary));
         CK(n_exit ? push_b3(c.exit_ok, exit_ok[g]) : upl_col_push_null(c.exit_ok));
-        sb_reset(&sb);
+        idf_sb_reset(&sb);
         for (size_t i = 0; i < n_exit; i++) {
             uint8_t v = upl_eval_exit_rule(ev, i)[g];
             if (v == 1) continue;
-            if (sb.n) CK(sb_str(&sb, ";"));
-            CK(sb_str(&sb, upl_eval_exit_rule_id(ev, i)));
-            if (v == 2) CK(sb_str(&sb, "?"));
+            if (sb.n) CK(idf_sb_str(&sb, ";"));
+            CK(idf_sb_str(&sb, upl_eval_exit_rule_id(ev, i)));
+            if (v == 2) CK(idf_sb_str(&sb, "?"));
         }
         CK(sb.n ? upl_col_push_str(c.exit_failed, sb.s, sb.n) : upl_col_push_null(c.exit_failed));
         CK(upl_col_push_i64(c.year, r->opt.year));
@@ -312,14 +312,14 @@ fail:
 /* Evidence text for indicator i of household g: the fields its rule reads,
  * at the witness member's row (person fields) or the household's first row,
  * plus the built-ins it uses. Sensitive fields are masked in public mode. */
-int identify_evidence(const upl_identify *r, size_t i, size_t g, int64_t witness, sbuf *sb, sbuf *tmp) {
+int idf_evidence(const upl_identify *r, size_t i, size_t g, int64_t witness, sbuf *sb, sbuf *tmp) {
     const upl_profile *p = r->p;
     const upl_eval *ev = r->ev;
     const char *const *refs;
     size_t n = upl_profile_indicator_refs(p, i, &refs);
     size_t fr = upl_eval_household_first_row(ev, g);
     char num[64];
-    sb_reset(sb);
+    idf_sb_reset(sb);
     for (size_t k = 0; k < n; k++) {
         const char *name = refs[k];
         const upl_profile_field *f = upl_profile_field_find(p, name);
@@ -343,8 +343,8 @@ int identify_evidence(const upl_identify *r, size_t i, size_t g, int64_t witness
         } else {
             continue;
         }
-        if (sb->n && sb_str(sb, "; ")) return UPL_ENOMEM;
-        if (sb_str(sb, name) || sb_str(sb, "=") || sb_add(sb, val, vl)) return UPL_ENOMEM;
+        if (sb->n && idf_sb_str(sb, "; ")) return UPL_ENOMEM;
+        if (idf_sb_str(sb, name) || idf_sb_str(sb, "=") || idf_sb_add(sb, val, vl)) return UPL_ENOMEM;
     }
     return UPL_OK;
 }
@@ -373,7 +373,7 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
         for (size_t l = 0; l < n_levels; l++) if (!strcmp(levels[l], level)) li = l;
         if (li == SIZE_MAX) {
             sbuf lv = {0};
-            for (size_t l = 0; l < n_levels; l++) { if (l) sb_str(&lv, ", "); sb_str(&lv, levels[l]); }
+            for (size_t l = 0; l < n_levels; l++) { if (l) idf_sb_str(&lv, ", "); idf_sb_str(&lv, levels[l]); }
             rc = upl_error_set(err, UPL_EMISUSE, "unknown area level `%s` (the profile's levels: %s; or all)", level,
                                lv.s ? lv.s : "none");
             upl_free(lv.s);
@@ -389,12 +389,12 @@ int upl_identify_summary(const upl_identify *r, const char *level, upl_table **o
     /* group households by the joined key text (unit separator between levels) */
     for (size_t g = 0; g < G; g++) {
         size_t fr = upl_eval_household_first_row(ev, g);
-        sb_reset(&key);
+        idf_sb_reset(&key);
         for (size_t k = 0; k < n_keys; k++) {
             const char *s = "";
             size_t l = 0;
             if (kc[k] && cell_text(kc[k], fr, &tmp, &s, &l)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
-            if (sb_add(&key, s, l) || sb_add(&key, "\x1f", 1)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
+            if (idf_sb_add(&key, s, l) || idf_sb_add(&key, "\x1f", 1)) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
         }
         if (upl_dict_intern(combo, key.s ? key.s : "", key.n, &grp[g])) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
     }

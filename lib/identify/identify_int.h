@@ -12,10 +12,10 @@ struct upl_identify {
 };
 
 typedef struct sbuf { char *s; size_t n, cap; } sbuf;
-void sb_reset(sbuf *b);
-int sb_add(sbuf *b, const char *s, size_t l);
-int sb_str(sbuf *b, const char *s);
-void frac_text(int64_t num, int64_t den, char *buf, size_t size);
-int identify_evidence(const upl_identify *r, size_t i, size_t g, int64_t witness, sbuf *sb, sbuf *tmp);
+void idf_sb_reset(sbuf *b);
+int idf_sb_add(sbuf *b, const char *s, size_t l);
+int idf_sb_str(sbuf *b, const char *s);
+void idf_frac_text(int64_t num, int64_t den, char *buf, size_t size);
+int idf_evidence(const upl_identify *r, size_t i, size_t g, int64_t witness, sbuf *sb, sbuf *tmp);
 
 #endif

@@ -175,9 +175,9 @@ static int next(lexer *lx) {
 #undef TWO
 }
 
-void ex_node_free(ex_node *n) {
+void prof_ex_node_free(ex_node *n) {
     if (!n) return;
-    for (size_t i = 0; i < n->n_kids; i++) ex_node_free(n->kids[i]);
+    for (size_t i = 0; i < n->n_kids; i++) prof_ex_node_free(n->kids[i]);
     upl_free(n->kids);
     upl_free(n->str);
     upl_free(n);
@@ -194,7 +194,7 @@ static ex_node *mk(lexer *lx, ex_kind k, uint64_t line, uint64_t col) {
 
 static int add_kid(lexer *lx, ex_node *n, ex_node *kid) {
     ex_node **nk = upl_reallocarray(n->kids, n->n_kids + 1, sizeof *nk);
-    if (!nk) { ex_node_free(kid); return upl_error_set(lx->err, UPL_ENOMEM, "out of memory"); }
+    if (!nk) { prof_ex_node_free(kid); return upl_error_set(lx->err, UPL_ENOMEM, "out of memory"); }
     n->kids = nk;
     n->kids[n->n_kids++] = kid;
     return UPL_OK;
@@ -222,9 +222,9 @@ static int parse_or(lexer *lx, ex_node **out);
 static int parse_binary_node(lexer *lx, ex_kind k, ex_node *l, ex_node *r, uint64_t line, uint64_t col,
                              ex_node **out) {
     ex_node *n = mk(lx, k, line, col);
-    if (!n) { ex_node_free(l); ex_node_free(r); return UPL_ENOMEM; }
-    if (add_kid(lx, n, l)) { ex_node_free(r); ex_node_free(n); return UPL_ENOMEM; }
-    if (add_kid(lx, n, r)) { ex_node_free(n); return UPL_ENOMEM; }
+    if (!n) { prof_ex_node_free(l); prof_ex_node_free(r); return UPL_ENOMEM; }
+    if (add_kid(lx, n, l)) { prof_ex_node_free(r); prof_ex_node_free(n); return UPL_ENOMEM; }
+    if (add_kid(lx, n, r)) { prof_ex_node_free(n); return UPL_ENOMEM; }
     *out = n;
     return UPL_OK;
 }
@@ -315,7 +315,7 @@ static int parse_primary(lexer *lx, ex_node **out) {
     *out = n;
     return UPL_OK;
 fail:
-    ex_node_free(n);
+    prof_ex_node_free(n);
     return rc;
 }
 
@@ -331,8 +331,8 @@ static int parse_unary(lexer *lx, ex_node **out) {
         if (rc) return rc;
         if (kid->kind == EX_NUM) { kid->num = -kid->num; kid->line = line; kid->col = col; *out = kid; return UPL_OK; }
         ex_node *n = mk(lx, EX_NEG, line, col);
-        if (!n) { ex_node_free(kid); return UPL_ENOMEM; }
-        if (add_kid(lx, n, kid)) { ex_node_free(n); return UPL_ENOMEM; }
+        if (!n) { prof_ex_node_free(kid); return UPL_ENOMEM; }
+        if (add_kid(lx, n, kid)) { prof_ex_node_free(n); return UPL_ENOMEM; }
         *out = n;
         return UPL_OK;
     }
@@ -347,7 +347,7 @@ static int parse_mul(lexer *lx, ex_node **out) {
         ex_kind k = lx->kind == T_STAR ? EX_MUL : EX_DIV;
         uint64_t line = lx->tline, col = lx->tcol;
         ex_node *r = NULL;
-        if ((rc = next(lx)) || (rc = parse_unary(lx, &r))) { ex_node_free(l); return rc; }
+        if ((rc = next(lx)) || (rc = parse_unary(lx, &r))) { prof_ex_node_free(l); return rc; }
         if ((rc = parse_binary_node(lx, k, l, r, line, col, &l))) return rc;
     }
     *out = l;
@@ -362,7 +362,7 @@ static int parse_add(lexer *lx, ex_node **out) {
         ex_kind k = lx->kind == T_PLUS ? EX_ADD : EX_SUB;
         uint64_t line = lx->tline, col = lx->tcol;
         ex_node *r = NULL;
-        if ((rc = next(lx)) || (rc = parse_mul(lx, &r))) { ex_node_free(l); return rc; }
+        if ((rc = next(lx)) || (rc = parse_mul(lx, &r))) { prof_ex_node_free(l); return rc; }
         if ((rc = parse_binary_node(lx, k, l, r, line, col, &l))) return rc;
     }
     *out = l;
@@ -390,7 +390,7 @@ static int parse_cmp(lexer *lx, ex_node **out) {
         while (pos < lx->len && (lx->s[pos] == ' ' || lx->s[pos] == '\t' || lx->s[pos] == '\n' || lx->s[pos] == '\r')) pos++;
         if (pos + 2 <= lx->len && !memcmp(lx->s + pos, "in", 2) &&
             (pos + 2 == lx->len || !is_ident_char((unsigned char)lx->s[pos + 2]))) {
-            if ((rc = next(lx))) { ex_node_free(l); return rc; }  /* now at `in` */
+            if ((rc = next(lx))) { prof_ex_node_free(l); return rc; }  /* now at `in` */
             k = EX_NOTIN;
         } else {
             *out = l;
@@ -402,35 +402,35 @@ static int parse_cmp(lexer *lx, ex_node **out) {
         *out = l;
         return UPL_OK;
     }
-    if ((rc = next(lx))) { ex_node_free(l); return rc; }
+    if ((rc = next(lx))) { prof_ex_node_free(l); return rc; }
     if (k == EX_IN || k == EX_NOTIN) {
         if (lx->kind != T_LB) {
-            ex_node_free(l);
+            prof_ex_node_free(l);
             return lex_error(lx, lx->tline, lx->tcol, "`in` needs a list in brackets, e.g. x in [\"C\", \"D\"]%s", "");
         }
-        if ((rc = parse_primary(lx, &r))) { ex_node_free(l); return rc; }
+        if ((rc = parse_primary(lx, &r))) { prof_ex_node_free(l); return rc; }
         return parse_binary_node(lx, k, l, r, line, col, out);
     }
     if (k == EX_BETWEEN) {
-        if ((rc = parse_add(lx, &r))) { ex_node_free(l); return rc; }
+        if ((rc = parse_add(lx, &r))) { prof_ex_node_free(l); return rc; }
         if (lx->kind != T_AND) {
-            ex_node_free(l); ex_node_free(r);
+            prof_ex_node_free(l); prof_ex_node_free(r);
             return lex_error(lx, lx->tline, lx->tcol, "`between a and b` needs `and`%s", "");
         }
-        if ((rc = next(lx)) || (rc = parse_add(lx, &r2))) { ex_node_free(l); ex_node_free(r); return rc; }
+        if ((rc = next(lx)) || (rc = parse_add(lx, &r2))) { prof_ex_node_free(l); prof_ex_node_free(r); return rc; }
         ex_node *n = mk(lx, EX_BETWEEN, line, col);
-        if (!n) { ex_node_free(l); ex_node_free(r); ex_node_free(r2); return UPL_ENOMEM; }
-        if (add_kid(lx, n, l)) { ex_node_free(r); ex_node_free(r2); ex_node_free(n); return UPL_ENOMEM; }
-        if (add_kid(lx, n, r)) { ex_node_free(r2); ex_node_free(n); return UPL_ENOMEM; }
-        if (add_kid(lx, n, r2)) { ex_node_free(n); return UPL_ENOMEM; }
+        if (!n) { prof_ex_node_free(l); prof_ex_node_free(r); prof_ex_node_free(r2); return UPL_ENOMEM; }
+        if (add_kid(lx, n, l)) { prof_ex_node_free(r); prof_ex_node_free(r2); prof_ex_node_free(n); return UPL_ENOMEM; }
+        if (add_kid(lx, n, r)) { prof_ex_node_free(r2); prof_ex_node_free(n); return UPL_ENOMEM; }
+        if (add_kid(lx, n, r2)) { prof_ex_node_free(n); return UPL_ENOMEM; }
         l = n;
     } else {
-        if ((rc = parse_add(lx, &r))) { ex_node_free(l); return rc; }
+        if ((rc = parse_add(lx, &r))) { prof_ex_node_free(l); return rc; }
         if ((rc = parse_binary_node(lx, k, l, r, line, col, &l))) return rc;
     }
     switch (lx->kind) {
     case T_LT: case T_LE: case T_GT: case T_GE: case T_EQ: case T_NE: case T_IN: case T_BETWEEN:
-        ex_node_free(l);
+        prof_ex_node_free(l);
         return lex_error(lx, lx->tline, lx->tcol,
                          "comparisons do not chain; write `a < b and b < c` (or `x between a and b`)%s", "");
     default: break;
@@ -450,8 +450,8 @@ static int parse_not(lexer *lx, ex_node **out) {
         lx->depth--;
         if (rc) return rc;
         ex_node *n = mk(lx, EX_NOT, line, col);
-        if (!n) { ex_node_free(kid); return UPL_ENOMEM; }
-        if (add_kid(lx, n, kid)) { ex_node_free(n); return UPL_ENOMEM; }
+        if (!n) { prof_ex_node_free(kid); return UPL_ENOMEM; }
+        if (add_kid(lx, n, kid)) { prof_ex_node_free(n); return UPL_ENOMEM; }
         *out = n;
         return UPL_OK;
     }
@@ -465,7 +465,7 @@ static int parse_and(lexer *lx, ex_node **out) {
     while (lx->kind == T_AND) {
         uint64_t line = lx->tline, col = lx->tcol;
         ex_node *r = NULL;
-        if ((rc = next(lx)) || (rc = parse_not(lx, &r))) { ex_node_free(l); return rc; }
+        if ((rc = next(lx)) || (rc = parse_not(lx, &r))) { prof_ex_node_free(l); return rc; }
         if ((rc = parse_binary_node(lx, EX_AND, l, r, line, col, &l))) return rc;
     }
     *out = l;
@@ -481,7 +481,7 @@ static int parse_or(lexer *lx, ex_node **out) {
     while (lx->kind == T_OR) {
         uint64_t line = lx->tline, col = lx->tcol;
         ex_node *r = NULL;
-        if ((rc = next(lx)) || (rc = parse_and(lx, &r))) { ex_node_free(l); return rc; }
+        if ((rc = next(lx)) || (rc = parse_and(lx, &r))) { prof_ex_node_free(l); return rc; }
         if ((rc = parse_binary_node(lx, EX_OR, l, r, line, col, &l))) return rc;
     }
     lx->depth--;
@@ -520,14 +520,14 @@ int upl_expr_parse(const char *text, const char *file, uint64_t line, uint64_t c
     return UPL_OK;
 fail:
     upl_free(lx.text);
-    ex_node_free(root);
+    prof_ex_node_free(root);
     upl_expr_free(e);
     return rc;
 }
 
 void upl_expr_free(upl_expr *e) {
     if (!e) return;
-    ex_node_free(e->root);
+    prof_ex_node_free(e->root);
     upl_free(e->file);
     upl_free(e);
 }

@@ -17,9 +17,9 @@ typedef struct ynode {
     struct ynode **items;        /* seq items; map: keys at 2i, values at 2i+1 */
 } ynode;
 
-int yaml_tree_load(const char *text, size_t len, const char *file, ynode **out, upl_error *err);
-void yaml_tree_free(ynode *n);
-ynode *ymap_get(const ynode *map, const char *key);
+int prof_yaml_load(const char *text, size_t len, const char *file, ynode **out, upl_error *err);
+void prof_yaml_free(ynode *n);
+ynode *prof_ymap_get(const ynode *map, const char *key);
 
 /* ---- Expression AST ---------------------------------------------------------- */
 typedef enum ex_kind {
@@ -43,7 +43,7 @@ struct upl_expr {
     char *file;
 };
 
-void ex_node_free(ex_node *n);
+void prof_ex_node_free(ex_node *n);
 
 /* ---- Profile --------------------------------------------------------------- */
 typedef struct pfield {

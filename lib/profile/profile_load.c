@@ -78,7 +78,7 @@ static int check_keys(ld *L, const ynode *map, const char *what, const char *con
 }
 
 static int get_scalar(ld *L, const ynode *map, const char *key, bool required, const char *what, const ynode **out) {
-    const ynode *n = ymap_get(map, key);
+    const ynode *n = prof_ymap_get(map, key);
     *out = NULL;
     if (!n) return required ? bad(L, map, "%s: `%s` is required", what, key) : UPL_OK;
     if (n->kind != Y_SCALAR) return bad(L, n, "%s: `%s` must be a single value", what, key);
@@ -115,7 +115,7 @@ static int get_int(ld *L, const ynode *map, const char *key, bool required, cons
     bool present = false;
     int rc = get_num(L, map, key, required, what, &v, &present);
     if (rc || !present) return rc;
-    if (v != floor(v) || v < -1e9 || v > 1e9) return bad(L, ymap_get(map, key), "%s: `%s` must be an integer", what, key);
+    if (v != floor(v) || v < -1e9 || v > 1e9) return bad(L, prof_ymap_get(map, key), "%s: `%s` must be an integer", what, key);
     *out = (int)v;
     return UPL_OK;
 }
@@ -130,14 +130,14 @@ static int bool_of(ld *L, const ynode *n, const char *what, bool *out) {
 }
 
 static int get_bool(ld *L, const ynode *map, const char *key, const char *what, bool dflt, bool *out) {
-    const ynode *n = ymap_get(map, key);
+    const ynode *n = prof_ymap_get(map, key);
     *out = dflt;
     return n ? bool_of(L, n, what, out) : UPL_OK;
 }
 
 /* label: either "text" or {en: ..., zh: ...} */
 static int get_label(ld *L, const ynode *map, const char *what, char **en, char **zh) {
-    const ynode *n = ymap_get(map, "label");
+    const ynode *n = prof_ymap_get(map, "label");
     *en = *zh = NULL;
     if (!n) return UPL_OK;
     if (n->kind == Y_SCALAR) {
@@ -205,8 +205,8 @@ static int load_meta(ld *L, const ynode *m) {
         return rc;
     for (const char *c = p->name; *c; c++)
         if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '.'))
-            return bad(L, ymap_get(m, "name"), "profile name `%s`: use lower-case letters, digits, - _ .", p->name);
-    const ynode *t = ymap_get(m, "title");
+            return bad(L, prof_ymap_get(m, "name"), "profile name `%s`: use lower-case letters, digits, - _ .", p->name);
+    const ynode *t = prof_ymap_get(m, "title");
     if (t) {
         if (t->kind == Y_SCALAR) p->title_en = prof_strdup(p, t->text);
         else {
@@ -217,7 +217,7 @@ static int load_meta(ld *L, const ynode *m) {
                 return rc;
         }
     }
-    const ynode *y = ymap_get(m, "effective_years");
+    const ynode *y = prof_ymap_get(m, "effective_years");
     if (y) {
         double a, b;
         if (y->kind != Y_SEQ || y->n != 2) return bad(L, y, "effective_years must be [first, last]");
@@ -227,7 +227,7 @@ static int load_meta(ld *L, const ynode *m) {
         p->year_first = (int)a;
         p->year_last = (int)b;
     }
-    const ynode *rd = ymap_get(m, "reference_date");
+    const ynode *rd = prof_ymap_get(m, "reference_date");
     if (rd) {
         int mo = 0, da = 0;
         if (rd->kind != Y_SCALAR || sscanf(rd->text, "%d-%d", &mo, &da) != 2 || mo < 1 || mo > 12 || da < 1 || da > 31)
@@ -271,9 +271,9 @@ static int load_columns(ld *L, const ynode *m) {
         f->col = k->col;
         if (v->kind == Y_SCALAR && !v->text[0]) { p->n_fields = i + 1; continue; }
         if ((rc = check_keys(L, v, what, K))) return rc;
-        const ynode *kn = ymap_get(v, "kind");
+        const ynode *kn = prof_ymap_get(v, "kind");
         if (kn && (rc = parse_kind(L, kn, &f->pub.kind))) return rc;
-        const ynode *lv = ymap_get(v, "level");
+        const ynode *lv = prof_ymap_get(v, "level");
         if (lv) {
             if (lv->kind == Y_SCALAR && !strcmp(lv->text, "household")) f->pub.level = UPL_LEVEL_HOUSEHOLD;
             else if (lv->kind == Y_SCALAR && !strcmp(lv->text, "person")) f->pub.level = UPL_LEVEL_PERSON;
@@ -285,11 +285,11 @@ static int load_columns(ld *L, const ynode *m) {
         char *unit = NULL;
         if ((rc = get_str(L, v, "unit", false, what, &unit))) return rc;
         f->pub.unit = unit;
-        if ((rc = str_list(L, ymap_get(v, "aliases"), what, &f->pub.aliases, &f->pub.n_aliases)) ||
-            (rc = str_list(L, ymap_get(v, "missing"), what, &f->pub.missing, &f->pub.n_missing)) ||
-            (rc = str_list(L, ymap_get(v, "codes"), what, &f->pub.codes, &f->pub.n_codes)) ||
-            (rc = str_list(L, ymap_get(v, "true"), what, &f->pub.true_labels, &f->pub.n_true_labels)) ||
-            (rc = str_list(L, ymap_get(v, "false"), what, &f->pub.false_labels, &f->pub.n_false_labels)))
+        if ((rc = str_list(L, prof_ymap_get(v, "aliases"), what, &f->pub.aliases, &f->pub.n_aliases)) ||
+            (rc = str_list(L, prof_ymap_get(v, "missing"), what, &f->pub.missing, &f->pub.n_missing)) ||
+            (rc = str_list(L, prof_ymap_get(v, "codes"), what, &f->pub.codes, &f->pub.n_codes)) ||
+            (rc = str_list(L, prof_ymap_get(v, "true"), what, &f->pub.true_labels, &f->pub.n_true_labels)) ||
+            (rc = str_list(L, prof_ymap_get(v, "false"), what, &f->pub.false_labels, &f->pub.n_false_labels)))
             return rc;
         if (f->pub.n_missing) {
             double *nums = prof_keep(p, upl_calloc(f->pub.n_missing, sizeof *nums));
@@ -343,18 +343,18 @@ static int load_household(ld *L, const ynode *m) {
         return rc;
     const char *const *lv = NULL;
     size_t n = 0;
-    if ((rc = str_list(L, ymap_get(m, "area_levels"), "household: area_levels", &lv, &n))) return rc;
+    if ((rc = str_list(L, prof_ymap_get(m, "area_levels"), "household: area_levels", &lv, &n))) return rc;
     p->area_levels = (char **)(uintptr_t)lv;
     p->n_area_levels = n;
     const char *check[1] = {p->household_key};
     for (size_t i = 0; i < 1; i++)
         if (!upl_profile_field_find(p, check[i]))
-            return bad(L, ymap_get(m, "key"), "household key `%s` is not a column of the profile", check[i]);
+            return bad(L, prof_ymap_get(m, "key"), "household key `%s` is not a column of the profile", check[i]);
     for (size_t i = 0; i < n; i++)
         if (!upl_profile_field_find(p, lv[i]))
-            return bad(L, ymap_get(m, "area_levels"), "area level `%s` is not a column of the profile", lv[i]);
+            return bad(L, prof_ymap_get(m, "area_levels"), "area level `%s` is not a column of the profile", lv[i]);
     if (p->province_field && !upl_profile_field_find(p, p->province_field))
-        return bad(L, ymap_get(m, "province"), "province field `%s` is not a column of the profile", p->province_field);
+        return bad(L, prof_ymap_get(m, "province"), "province field `%s` is not a column of the profile", p->province_field);
     return UPL_OK;
 }
 
@@ -369,10 +369,10 @@ static int load_line_entry(ld *L, const ynode *e, const char *what, bool is_prov
         return rc;
     if (is_provincial) {
         if ((rc = get_str(L, e, "province", true, what, &out->province))) return rc;
-    } else if (ymap_get(e, "province")) {
-        return bad(L, ymap_get(e, "province"), "%s: national lines have no province (use provincial:)", what);
+    } else if (prof_ymap_get(e, "province")) {
+        return bad(L, prof_ymap_get(e, "province"), "%s: national lines have no province (use provincial:)", what);
     }
-    if (!(out->value > 0) || !isfinite(out->value)) return bad(L, ymap_get(e, "value"), "%s: a line must be positive", what);
+    if (!(out->value > 0) || !isfinite(out->value)) return bad(L, prof_ymap_get(e, "value"), "%s: a line must be positive", what);
     return UPL_OK;
 }
 
@@ -381,12 +381,12 @@ static int load_lines(ld *L, const ynode *m) {
     int rc = check_keys(L, m, "lines:", K);
     if (rc) return rc;
     upl_profile *p = L->p;
-    const ynode *nat = ymap_get(m, "national"), *prov = ymap_get(m, "provincial"), *defl = ymap_get(m, "deflators");
+    const ynode *nat = prof_ymap_get(m, "national"), *prov = prof_ymap_get(m, "provincial"), *defl = prof_ymap_get(m, "deflators");
     size_t cap = (nat && nat->kind == Y_SEQ ? nat->n : 0) + (prov && prov->kind == Y_SEQ ? prov->n : 0) +
                  (defl && defl->kind == Y_SEQ ? defl->n : 0) + 1;
     p->lines = prof_keep(p, upl_calloc(cap, sizeof *p->lines));
     if (!p->lines) return oom(L);
-    const ynode *base = ymap_get(m, "base");
+    const ynode *base = prof_ymap_get(m, "base");
     if (base) {
         static const char *const BK[] = {"year", "value", "source", "verified", "note", NULL};
         if ((rc = check_keys(L, base, "lines: base", BK)) ||
@@ -443,7 +443,7 @@ static int load_lines(ld *L, const ynode *m) {
             l->is_derived = true;
         }
     }
-    const ynode *inc = ymap_get(m, "income");
+    const ynode *inc = prof_ymap_get(m, "income");
     if (inc) {
         if ((rc = parse_expr_node(L, inc, "lines: income", &p->income_expr))) return rc;
         p->income_text = prof_strdup(p, inc->text);
@@ -456,13 +456,13 @@ static int load_identification(ld *L, const ynode *m) {
     static const char *const K[] = {"k", "poor", NULL};
     int rc = check_keys(L, m, "identification:", K);
     if (rc) return rc;
-    const ynode *k = ymap_get(m, "k");
+    const ynode *k = prof_ymap_get(m, "k");
     if (k) {
         if (k->kind != Y_SCALAR || upl_frac_parse(k->text, &L->p->k) != UPL_OK)
             return bad(L, k, "identification: k must be an exact fraction like 1/3");
         if (L->p->k.num <= 0 || L->p->k.num > L->p->k.den) return bad(L, k, "identification: k must be in (0, 1]");
     }
-    const ynode *poor = ymap_get(m, "poor");
+    const ynode *poor = prof_ymap_get(m, "poor");
     if (poor && (rc = parse_expr_node(L, poor, "identification: poor", &L->p->poor_expr))) return rc;
     return UPL_OK;
 }
@@ -500,7 +500,7 @@ static int load_indicators(ld *L, const ynode *m) {
         char what[160];
         snprintf(what, sizeof what, "indicator `%s`", id);
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(p->indicators[j].pub.id, id)) return bad(L, ymap_get(e, "id"), "%s defined twice", what);
+            if (!strcmp(p->indicators[j].pub.id, id)) return bad(L, prof_ymap_get(e, "id"), "%s defined twice", what);
         if ((rc = get_str(L, e, "dimension", true, what, &dim)) || (rc = get_str(L, e, "source", false, what, &src)) ||
             (rc = get_label(L, e, what, &en, &zh)) ||
             (rc = get_bool(L, e, "verified", what, true, &ind->pub.is_verified)))
@@ -510,18 +510,18 @@ static int load_indicators(ld *L, const ynode *m) {
         ind->pub.source = src;
         ind->pub.label_en = en ? en : id;
         ind->pub.label_zh = zh ? zh : ind->pub.label_en;
-        const ynode *w = ymap_get(e, "weight");
+        const ynode *w = prof_ymap_get(e, "weight");
         if (!w) ind->pub.weight = (upl_frac){0, 1};
         else if (w->kind != Y_SCALAR || upl_frac_parse(w->text, &ind->pub.weight) != UPL_OK ||
                  ind->pub.weight.num < 0)
             return bad(L, w, "%s: weight must be an exact non-negative fraction like 1/18", what);
-        const ynode *r = ymap_get(e, "rule");
+        const ynode *r = prof_ymap_get(e, "rule");
         if (!r) return bad(L, e, "%s: `rule` is required", what);
         if ((rc = parse_expr_node(L, r, what, &ind->expr))) return rc;
         ind->pub.expr = prof_strdup(p, r->text);
         if (!ind->pub.expr) return oom(L);
         if ((rc = collect_refs(L, ind->expr->root, ind))) return rc;
-        const ynode *om = ymap_get(e, "on_missing");
+        const ynode *om = prof_ymap_get(e, "on_missing");
         ind->pub.on_missing = UPL_MISSING_UNKNOWN;
         if (om) {
             if (om->kind == Y_SCALAR && !strcmp(om->text, "unknown")) ind->pub.on_missing = UPL_MISSING_UNKNOWN;
@@ -548,10 +548,10 @@ static int load_rules(ld *L, const ynode *m, const char *what_list, prule **out,
             (rc = get_label(L, e, what_list, &rs[i].label_en, &rs[i].label_zh)))
             return rc;
         for (size_t j = 0; j < i; j++)
-            if (!strcmp(rs[j].id, rs[i].id)) return bad(L, ymap_get(e, "id"), "%s: `%s` defined twice", what_list, rs[i].id);
+            if (!strcmp(rs[j].id, rs[i].id)) return bad(L, prof_ymap_get(e, "id"), "%s: `%s` defined twice", what_list, rs[i].id);
         char what[160];
         snprintf(what, sizeof what, "%s `%s`", what_list, rs[i].id);
-        const ynode *r = ymap_get(e, "rule");
+        const ynode *r = prof_ymap_get(e, "rule");
         if (!r) return bad(L, e, "%s: `rule` is required", what);
         *count = i;   /* so partial lists free correctly */
         if ((rc = parse_expr_node(L, r, what, &rs[i].expr))) { *out = rs; *count = i; return rc; }
@@ -574,13 +574,13 @@ static int load_causes(ld *L, const ynode *m) {
     upl_profile *p = L->p;
     int ms = 2;
     if ((rc = get_int(L, m, "max_secondary", false, "causes:", &ms))) return rc;
-    if (ms < 0 || ms > 12) return bad(L, ymap_get(m, "max_secondary"), "causes: max_secondary must be 0..12");
+    if (ms < 0 || ms > 12) return bad(L, prof_ymap_get(m, "max_secondary"), "causes: max_secondary must be 0..12");
     p->max_secondary_causes = (size_t)ms;
     if ((rc = get_str(L, m, "declared", false, "causes:", &p->declared_cause_field))) return rc;
     if (p->declared_cause_field && !upl_profile_field_find(p, p->declared_cause_field))
-        return bad(L, ymap_get(m, "declared"), "causes: declared field `%s` is not a column of the profile",
+        return bad(L, prof_ymap_get(m, "declared"), "causes: declared field `%s` is not a column of the profile",
                    p->declared_cause_field);
-    const ynode *list = ymap_get(m, "list");
+    const ynode *list = prof_ymap_get(m, "list");
     if (!list || list->kind != Y_SEQ) return bad(L, list ? list : m, "causes: `list` must be a list of causes");
     if (list->n > 64) return bad(L, list, "causes: at most 64 causes");
     p->causes = prof_keep(p, upl_calloc(list->n + 1, sizeof *p->causes));
@@ -596,8 +596,8 @@ static int load_causes(ld *L, const ynode *m) {
         c->pub.label_zh = zh;
         c->pub.label_en = en ? en : zh;
         for (size_t j = 0; j < i; j++)
-            if (p->causes[j].pub.code == c->pub.code) return bad(L, ymap_get(e, "code"), "cause code %d given twice", c->pub.code);
-        const ynode *r = ymap_get(e, "rule");
+            if (p->causes[j].pub.code == c->pub.code) return bad(L, prof_ymap_get(e, "code"), "cause code %d given twice", c->pub.code);
+        const ynode *r = prof_ymap_get(e, "rule");
         if (r) {
             char what[160];
             snprintf(what, sizeof what, "cause %d (%s)", c->pub.code, zh);
@@ -632,7 +632,7 @@ static int load_area_rules(ld *L, const ynode *m, const char *what_list, parea_r
             (rc = get_bool(L, e, "verified", what_list, true, &r->is_verified)))
             return rc;
         if (strcmp(op, "<") && strcmp(op, "<=") && strcmp(op, ">") && strcmp(op, ">="))
-            return bad(L, ymap_get(e, "op"), "%s: op must be <, <=, > or >=", what_list);
+            return bad(L, prof_ymap_get(e, "op"), "%s: op must be <, <=, > or >=", what_list);
         if (!has_west) r->threshold_west = NAN;
         r->id = id; r->metric = metric; r->op = op; r->source = src;
         r->label_en = en ? en : id;
@@ -688,7 +688,7 @@ static int load_monitoring(ld *L, const ynode *m, prule **triggers, size_t *n_tr
     static const char *const K[] = {"thresholds", "triggers", NULL};
     int rc = check_keys(L, m, "monitoring:", K);
     if (rc) return rc;
-    const ynode *t = ymap_get(m, "thresholds");
+    const ynode *t = prof_ymap_get(m, "thresholds");
     if (t) {
         if (t->kind != Y_SEQ) return bad(L, t, "monitoring: thresholds must be a list");
         static const char *const TK[] = {"name", "value", "year", "province", "source", "verified", "note", "unit", NULL};
@@ -706,7 +706,7 @@ static int load_monitoring(ld *L, const ynode *m, prule **triggers, size_t *n_tr
                 return rc;
         }
     }
-    const ynode *tr = ymap_get(m, "triggers");
+    const ynode *tr = prof_ymap_get(m, "triggers");
     if (tr && (rc = load_rules(L, tr, "monitoring trigger", triggers, n_triggers))) return rc;
     return UPL_OK;
 }
@@ -767,17 +767,17 @@ int upl_profile_load_mem(const char *text, size_t len, const char *name, upl_pro
     p->max_secondary_causes = 2;
     p->ref_month = 12;
     p->ref_day = 31;
-    UPL_TRY(yaml_tree_load(text, len, name, &root, err));
+    UPL_TRY(prof_yaml_load(text, len, name, &root, err));
     static const char *const K[] = {"profile", "columns", "household", "lines", "identification", "indicators",
                                     "categories", "causes", "exit", "assessment", "monitoring", "regions", NULL};
     UPL_TRY(check_keys(&L, root, "the profile", K));
-    const ynode *meta = ymap_get(root, "profile");
+    const ynode *meta = prof_ymap_get(root, "profile");
     if (!meta) { rc = bad(&L, root, "the `profile:` section (name, version, sources) is required"); goto fail; }
     UPL_TRY(load_meta(&L, meta));
-    const ynode *cols = ymap_get(root, "columns");
+    const ynode *cols = prof_ymap_get(root, "columns");
     if (!cols) { rc = bad(&L, root, "the `columns:` section (the column mapping) is required"); goto fail; }
     UPL_TRY(load_columns(&L, cols));
-    const ynode *hh = ymap_get(root, "household");
+    const ynode *hh = prof_ymap_get(root, "household");
     if (hh) UPL_TRY(load_household(&L, hh));
     else {
         if (!upl_profile_field_find(p, "household_code")) {
@@ -788,31 +788,31 @@ int upl_profile_load_mem(const char *text, size_t len, const char *name, upl_pro
         if (!p->household_key) { rc = oom(&L); goto fail; }
     }
     const ynode *n;
-    if ((n = ymap_get(root, "lines"))) UPL_TRY(load_lines(&L, n));
-    if ((n = ymap_get(root, "identification"))) UPL_TRY(load_identification(&L, n));
-    if ((n = ymap_get(root, "indicators"))) UPL_TRY(load_indicators(&L, n));
-    if ((n = ymap_get(root, "categories"))) UPL_TRY(load_rules(&L, n, "category", &p->categories, &p->n_categories));
-    if ((n = ymap_get(root, "causes"))) UPL_TRY(load_causes(&L, n));
-    if ((n = ymap_get(root, "exit"))) {
+    if ((n = prof_ymap_get(root, "lines"))) UPL_TRY(load_lines(&L, n));
+    if ((n = prof_ymap_get(root, "identification"))) UPL_TRY(load_identification(&L, n));
+    if ((n = prof_ymap_get(root, "indicators"))) UPL_TRY(load_indicators(&L, n));
+    if ((n = prof_ymap_get(root, "categories"))) UPL_TRY(load_rules(&L, n, "category", &p->categories, &p->n_categories));
+    if ((n = prof_ymap_get(root, "causes"))) UPL_TRY(load_causes(&L, n));
+    if ((n = prof_ymap_get(root, "exit"))) {
         static const char *const EK[] = {"household", "village", "county", NULL};
         UPL_TRY(check_keys(&L, n, "exit:", EK));
         const ynode *e;
-        if ((e = ymap_get(n, "household"))) UPL_TRY(load_rules(&L, e, "household exit rule", &p->exit_rules, &p->n_exit_rules));
-        if ((e = ymap_get(n, "village"))) UPL_TRY(load_area_rules(&L, e, "village exit rule", &p->village_rules, &p->n_village_rules));
-        if ((e = ymap_get(n, "county"))) UPL_TRY(load_area_rules(&L, e, "county exit rule", &p->county_rules, &p->n_county_rules));
+        if ((e = prof_ymap_get(n, "household"))) UPL_TRY(load_rules(&L, e, "household exit rule", &p->exit_rules, &p->n_exit_rules));
+        if ((e = prof_ymap_get(n, "village"))) UPL_TRY(load_area_rules(&L, e, "village exit rule", &p->village_rules, &p->n_village_rules));
+        if ((e = prof_ymap_get(n, "county"))) UPL_TRY(load_area_rules(&L, e, "county exit rule", &p->county_rules, &p->n_county_rules));
     }
-    if ((n = ymap_get(root, "assessment"))) UPL_TRY(load_assessment(&L, n));
-    if ((n = ymap_get(root, "monitoring"))) UPL_TRY(load_monitoring(&L, n, &p->triggers, &p->n_triggers));
-    if ((n = ymap_get(root, "regions"))) UPL_TRY(load_regions(&L, n));
-    if (p->n_indicators == 0 && !p->income_expr && ymap_get(root, "identification")) {
-        rc = bad(&L, ymap_get(root, "identification"), "identification needs indicators: or lines: income");
+    if ((n = prof_ymap_get(root, "assessment"))) UPL_TRY(load_assessment(&L, n));
+    if ((n = prof_ymap_get(root, "monitoring"))) UPL_TRY(load_monitoring(&L, n, &p->triggers, &p->n_triggers));
+    if ((n = prof_ymap_get(root, "regions"))) UPL_TRY(load_regions(&L, n));
+    if (p->n_indicators == 0 && !p->income_expr && prof_ymap_get(root, "identification")) {
+        rc = bad(&L, prof_ymap_get(root, "identification"), "identification needs indicators: or lines: income");
         goto fail;
     }
-    yaml_tree_free(root);
+    prof_yaml_free(root);
     *out = p;
     return UPL_OK;
 fail:
-    yaml_tree_free(root);
+    prof_yaml_free(root);
     upl_profile_free(p);
     return rc;
 }

@@ -6,9 +6,9 @@
 #include <yaml.h>
 #include "profile_int.h"
 
-void yaml_tree_free(ynode *n) {
+void prof_yaml_free(ynode *n) {
     if (!n) return;
-    for (size_t i = 0; i < (n->kind == Y_MAP ? 2 * n->n : n->n); i++) yaml_tree_free(n->items[i]);
+    for (size_t i = 0; i < (n->kind == Y_MAP ? 2 * n->n : n->n); i++) prof_yaml_free(n->items[i]);
     upl_free(n->items);
     upl_free(n->text);
     upl_free(n);
@@ -89,11 +89,11 @@ static int convert(yaml_document_t *doc, yaml_node_t *yn, int depth, const char 
     *out = n;
     return UPL_OK;
 fail:
-    yaml_tree_free(n);
+    prof_yaml_free(n);
     return rc;
 }
 
-int yaml_tree_load(const char *text, size_t len, const char *file, ynode **out, upl_error *err) {
+int prof_yaml_load(const char *text, size_t len, const char *file, ynode **out, upl_error *err) {
     yaml_parser_t parser;
     yaml_document_t doc;
     int rc = UPL_OK;
@@ -116,7 +116,7 @@ int yaml_tree_load(const char *text, size_t len, const char *file, ynode **out, 
     if ((*out)->kind != Y_MAP) {
         rc = upl_error_at(err, UPL_EPROFILE, file, (*out)->line, (*out)->col, NULL,
                           "the profile must be a mapping of sections (profile:, columns:, ...)");
-        yaml_tree_free(*out);
+        prof_yaml_free(*out);
         *out = NULL;
         goto fail;
     }
@@ -126,7 +126,7 @@ fail:
     return rc;
 }
 
-ynode *ymap_get(const ynode *map, const char *key) {
+ynode *prof_ymap_get(const ynode *map, const char *key) {
     if (!map || map->kind != Y_MAP) return NULL;
     for (size_t i = 0; i < map->n; i++)
         if (!strcmp(map->items[2 * i]->text, key)) return map->items[2 * i + 1];
