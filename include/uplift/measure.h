@@ -183,8 +183,9 @@ typedef struct upl_design {
 /* Ratio estimates theta_g = sum_{i in g} w y / sum_{i in g} w x and their
  * linearised standard errors for each domain g of `group` (ids 0..n_groups-1,
  * -1 = in no domain; NULL = one domain). x NULL = 1 (a mean). Rows with NaN
- * y or x are outside every domain (as svymean(na.rm=TRUE)). est/se have
- * n_groups entries (NaN + reason when undefined). */
+ * y, x or weight are outside every domain (as svymean(na.rm=TRUE)); a negative
+ * weight is UPL_ERANGE. est/se have n_groups entries (NaN when undefined,
+ * e.g. an empty domain or a zero denominator). */
 UPL_EXPORT int upl_design_ratio(const upl_design *d, size_t n, const double *w, const double *y,
                                 const double *x, const int32_t *group, int32_t n_groups,
                                 double *est, double *se, upl_error *err) UPL_MUST_CHECK;

@@ -261,9 +261,10 @@ int upl_design_ratio(const upl_design *d, size_t n, const double *w, const doubl
     for (size_t i = 0; i < n; i++) {
         int32_t g = group ? group[i] : 0;
         double xi = x ? x[i] : 1.0;
-        if (g < 0 || isnan(y[i]) || isnan(xi)) continue;
-        UPL_FAIL_IF(g >= G, err, UPL_EMISUSE, "row %zu: group id %d out of range", i + 1, (int)g);
         double wi = w ? w[i] : 1.0;
+        if (g < 0 || isnan(y[i]) || isnan(xi) || isnan(wi)) continue; /* outside every domain */
+        UPL_FAIL_IF(g >= G, err, UPL_EMISUSE, "row %zu: group id %d out of range", i + 1, (int)g);
+        UPL_FAIL_IF(wi < 0 || isinf(wi), err, UPL_ERANGE, "row %zu: weight %g is negative or infinite", i + 1, wi);
         upl_ksum_add(&num[g], wi * y[i]);
         upl_ksum_add(&den[g], wi * xi);
     }
@@ -287,8 +288,8 @@ int upl_design_ratio(const upl_design *d, size_t n, const double *w, const doubl
         for (size_t i = 0; i < n; i++) {
             int32_t g = group ? group[i] : 0;
             double xi = x ? x[i] : 1.0;
-            if (g < 0 || isnan(y[i]) || isnan(xi) || isnan(est[g])) continue;
             double wi = w ? w[i] : 1.0;
+            if (g < 0 || isnan(y[i]) || isnan(xi) || isnan(wi) || isnan(est[g])) continue;
             T[(size_t)ix.psu_of_row[i] * G + g] += wi * (y[i] - est[g] * xi) / upl_ksum_value(&den[g]);
         }
         for (size_t p = 0; p < P; p++) {
@@ -333,8 +334,8 @@ int upl_design_ratio(const upl_design *d, size_t n, const double *w, const doubl
             for (size_t i = 0; i < n; i++) {
                 int32_t g = group ? group[i] : 0;
                 double xi = x ? x[i] : 1.0;
-                if (g < 0 || isnan(y[i]) || isnan(xi) || isnan(est[g])) continue;
                 double wi = w ? w[i] : 1.0;
+                if (g < 0 || isnan(y[i]) || isnan(xi) || isnan(wi) || isnan(est[g])) continue;
                 double z = wi * (y[i] - est[g] * xi) / upl_ksum_value(&den[g]);
                 size_t k = (size_t)ix.stratum_of_row[i] * G + g;
                 if (pass == 0) {

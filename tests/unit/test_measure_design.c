@@ -157,6 +157,16 @@ START_TEST(test_design_errors) {
     for (int i = 0; i < N; i++) fpc[i] = 10 + i;
     ck_assert_int_eq(upl_design_ratio(&d2, N, W, Y, NULL, NULL, 0, est, se, &err), UPL_ERANGE);
     upl_error_clear(&err);
+    /* a NaN weight puts the row outside every domain; a negative weight is an error */
+    double w2[N];
+    memcpy(w2, W, sizeof w2);
+    w2[5] = NAN;
+    upl_design d3 = {.strata = ST, .psu = PSU, .is_nested = true};
+    ck_assert_int_eq(upl_design_ratio(&d3, N, w2, Y, NULL, NULL, 0, est, se, &err), UPL_OK);
+    ck_assert(!isnan(est[0]) && !isnan(se[0]));
+    w2[5] = -1;
+    ck_assert_int_eq(upl_design_ratio(&d3, N, w2, Y, NULL, NULL, 0, est, se, &err), UPL_ERANGE);
+    upl_error_clear(&err);
     ck_assert_near(upl_design_zcrit(0.95), 1.9599639845400536, 1e-15);
     ck_assert_near(upl_design_zcrit(0.90), 1.6448536269514729, 1e-15);
 }
