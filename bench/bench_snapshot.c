@@ -225,7 +225,7 @@ int main(void) {
         upl_table_free(t);
     }
     printf("| open, layout and bounds checks (no checksums) | %.4f | %.3f | %.2f | |\n", best_open, gb1, gb1 / best_open);
-    printf("| open + verify every checksum (XXH64, 1 thread) | %.3f | %.3f | %.2f | |\n", best_verify, gb1,
+    printf("| open + verify every checksum (XXH64; blocks on the pool for files >= 64 MiB) | %.3f | %.3f | %.2f | |\n", best_verify, gb1,
            gb1 / best_verify);
 
     if (upl_snapshot_open(p1, false, &t, &e)) return die("open", &e);
