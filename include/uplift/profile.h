@@ -301,6 +301,9 @@ UPL_EXPORT size_t upl_eval_n_persons(const upl_eval *ev);
 /* Rows of household h in the person table, and its first row. */
 UPL_EXPORT uint64_t upl_eval_household_size(const upl_eval *ev, size_t h);
 UPL_EXPORT size_t upl_eval_household_first_row(const upl_eval *ev, size_t h);
+/* Member rows of household h, in row order: up to cap of them are written
+ * to rows; returns how many the household has. */
+UPL_EXPORT size_t upl_eval_member_rows(const upl_eval *ev, size_t h, size_t *rows, size_t cap);
 /* Rows whose household key is missing (not evaluated). */
 UPL_EXPORT size_t upl_eval_n_rows_without_key(const upl_eval *ev);
 /* Households whose household-level fields differ between member rows

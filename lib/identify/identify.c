@@ -329,7 +329,23 @@ int idf_evidence(const upl_identify *r, size_t i, size_t g, int64_t witness, sbu
             const upl_column *c = upl_table_find(r->t, name);
             if (!c) continue;
             size_t row = f->level == UPL_LEVEL_PERSON ? (witness >= 0 ? (size_t)witness : SIZE_MAX) : fr;
-            if (row == SIZE_MAX) continue;
+            if (row == SIZE_MAX) {
+                /* no single member decided the rule (e.g. "no member has ..."):
+                 * list every member's value, in row order, joined by / */
+                size_t rows[32];
+                size_t nm = upl_eval_member_rows(ev, g, rows, 32);
+                if (nm > 32) nm = 32;
+                if (sb->n && idf_sb_str(sb, "; ")) return UPL_ENOMEM;
+                if (idf_sb_str(sb, name) || idf_sb_str(sb, "=")) return UPL_ENOMEM;
+                for (size_t m = 0; m < nm; m++) {
+                    if (m && idf_sb_str(sb, "/")) return UPL_ENOMEM;
+                    if (f->is_sensitive && r->opt.is_public) { val = "***"; vl = 3; }
+                    else if (!upl_col_is_valid(c, rows[m])) { val = "(missing)"; vl = 9; }
+                    else if (cell_text(c, rows[m], tmp, &val, &vl)) return UPL_ENOMEM;
+                    if (idf_sb_add(sb, val, vl)) return UPL_ENOMEM;
+                }
+                continue;
+            }
             if (f->is_sensitive && r->opt.is_public) { val = "***"; vl = 3; }
             else if (cell_text(c, row, tmp, &val, &vl)) return UPL_ENOMEM;
             if (!upl_col_is_valid(c, row)) { val = "(missing)"; vl = strlen(val); }

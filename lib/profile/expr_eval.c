@@ -116,6 +116,8 @@ struct upl_eval {
     size_t *first_row;
     uint64_t *hh_size;
     int32_t *own_hh_of_row;  /* fast path: rows already grouped (owned) */
+    size_t *member_off;      /* general path: rows of household g are member_rows[off[g]..off[g+1]) */
+    size_t *member_rows;
     uint64_t *own_hh_size;
     size_t n_missing_key;
     size_t n_inconsistent;
@@ -1329,6 +1331,8 @@ void upl_eval_free(upl_eval *ev) {
     if (!ev) return;
     upl_groupby_free(ev->gb);
     upl_free(ev->own_hh_of_row);
+    upl_free(ev->member_off);
+    upl_free(ev->member_rows);
     upl_free(ev->own_hh_size);
     upl_free(ev->first_row);
     for (size_t i = 0; i < ev->n_cols; i++) {
@@ -1420,6 +1424,17 @@ int upl_eval_new(const upl_profile *p, const upl_table *persons, const upl_eval_
         ev->hh_of_row = ev->gb->group_of_row;
         ev->hh_size = ev->gb->group_rows;
         ev->n_missing_key = ev->gb->n_missing_key;
+        /* rows of each household (counting sort), for evidence listing members */
+        ev->member_off = upl_calloc(ev->n_hh + 1, sizeof *ev->member_off);
+        ev->member_rows = upl_malloc((ev->n_rows ? ev->n_rows : 1) * sizeof *ev->member_rows);
+        if (!ev->member_off || !ev->member_rows) { rc = ev_oom(ev); goto fail; }
+        for (size_t g = 0; g < ev->n_hh; g++) ev->member_off[g + 1] = ev->member_off[g] + ev->hh_size[g];
+        size_t *fill = upl_malloc((ev->n_hh ? ev->n_hh : 1) * sizeof *fill);
+        if (!fill) { rc = ev_oom(ev); goto fail; }
+        memcpy(fill, ev->member_off, ev->n_hh * sizeof *fill);
+        for (size_t r = 0; r < ev->n_rows; r++)
+            if (ev->hh_of_row[r] >= 0) ev->member_rows[fill[ev->hh_of_row[r]]++] = r;
+        upl_free(fill);
     }
     ev->first_row = upl_malloc((ev->n_hh ? ev->n_hh : 1) * sizeof *ev->first_row);
     if (!ev->first_row) { rc = ev_oom(ev); goto fail; }
@@ -1724,6 +1739,12 @@ size_t upl_eval_n_households(const upl_eval *ev) { return ev->n_hh; }
 size_t upl_eval_n_persons(const upl_eval *ev) { return ev->n_rows; }
 uint64_t upl_eval_household_size(const upl_eval *ev, size_t h) { return ev->hh_size[h]; }
 size_t upl_eval_household_first_row(const upl_eval *ev, size_t h) { return ev->first_row[h]; }
+size_t upl_eval_member_rows(const upl_eval *ev, size_t h, size_t *rows, size_t cap) {
+    size_t n = (size_t)ev->hh_size[h];
+    for (size_t i = 0; i < n && i < cap; i++)
+        rows[i] = ev->member_rows ? ev->member_rows[ev->member_off[h] + i] : ev->first_row[h] + i;
+    return n;
+}
 size_t upl_eval_n_rows_without_key(const upl_eval *ev) { return ev->n_missing_key; }
 size_t upl_eval_n_inconsistent(const upl_eval *ev) { return ev->n_inconsistent; }
 size_t upl_eval_absent_fields(const upl_eval *ev, const char *const **names) {

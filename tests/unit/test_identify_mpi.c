@@ -65,6 +65,17 @@ START_TEST(mpi_hand_values) {
         ck_assert_int_eq(upl_eval_category(ev)[g], cat[g]);
     }
     upl_error err = {0};
+    /* evidence of "no member aged 10+ has 6 years": every member's values */
+    upl_table *dec = NULL;
+    ck_assert_int_eq(upl_identify_households(f.r, &dec, &err), UPL_OK);
+    char *buf = NULL;
+    size_t cap = 0, len;
+    ck_assert(upl_col_format(upl_table_find(dec, "schooling_evidence"), 0, &buf, &cap, &len));
+    ck_assert_str_eq(buf, "age=40/38/8; years_schooling=3/5/2");
+    ck_assert(upl_col_format(upl_table_find(dec, "nutrition_member"), 0, &buf, &cap, &len));
+    ck_assert_str_eq(buf, "HA1");
+    free(buf);
+    upl_table_free(dec);
     upl_table *s = NULL;
     ck_assert_int_eq(upl_identify_summary(f.r, "all", &s, &err), UPL_OK);
     double v;
