@@ -791,7 +791,10 @@ static int bootstrap_ses(const upl_measure_input *in, const upl_measure_req *req
                 if (isnan(v[b])) is_bad = true;
                 upl_ksum_add(&sum, v[b]);
             }
-            if (is_bad) continue; /* a replicate where the measure is undefined: no SE */
+            if (is_bad) { /* undefined in some replicate (e.g. a group drawn empty): no SE, say why */
+                s->se_method = "bootstrap: undefined in a replicate";
+                continue;
+            }
             double mean = upl_ksum_value(&sum) / (double)B;
             for (size_t b = 0; b < B; b++) upl_ksum_add(&ss, (v[b] - mean) * (v[b] - mean));
             s->se = sqrt(upl_ksum_value(&ss) / (double)(B - 1));
