@@ -328,6 +328,9 @@ START_TEST(unsorted_rows_and_inconsistent_household_fields) {
     ck_assert_int_eq((int)upl_eval_household_size(ev, 0), 2);
     ck_assert_int_eq((int)upl_eval_household_first_row(ev, 1), 1);
     ck_assert_int_eq((int)upl_eval_n_inconsistent(ev), 1);
+    size_t rows[4];
+    ck_assert_int_eq((int)upl_eval_member_rows(ev, 0, rows, 4), 2);
+    ck_assert(rows[0] == 0 && rows[1] == 2);   /* h1's rows around h2's */
     uint8_t *b = NULL;
     double *d = NULL;
     bool is_bool;
