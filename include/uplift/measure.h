@@ -271,7 +271,7 @@ typedef struct upl_stat {
     double weight_sum;
     uint64_t n_dropped;        /* rows this measure left out under its policy */
     const char *undefined;     /* NULL, or why the value is undefined (static text) */
-    const char *se_method;     /* NULL, "linearization" or "bootstrap" */
+    const char *se_method;     /* NULL, "linearization", "bootstrap", or why a bootstrap SE is missing */
 } upl_stat;
 
 typedef struct upl_measure_result {
