@@ -178,9 +178,12 @@ int main(void) {
     /* Debian's python3-pandas lives in /usr/bin/python3 (a pyenv python3 on PATH may lack it). */
     const char *py = getenv("BENCH_PYTHON");
     if (!py) py = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    snprintf(cmd, sizeof cmd, "%s '%s/bench/peers/csv_pandas.py' '%s' 2>/dev/null", py, root, path);
+    /* Columns the peers must read as text (leading zeros), as uplift infers. */
+    const char *text = getenv("BENCH_TEXT_COLUMNS");
+    if (!text) text = given ? "household_code,person_code,id_number,household_id,area_code" : "id_number,household_id,area_code";
+    snprintf(cmd, sizeof cmd, "%s '%s/bench/peers/csv_pandas.py' '%s' '%s' 2>/dev/null", py, root, path, text);
     double t_pd = getenv("BENCH_NO_PANDAS") ? -1 : time_peer(cmd, repeat, &c_pd);
-    snprintf(cmd, sizeof cmd, "cd '%s' && node bench/peers/csv_duckdb.mjs '%s' %ld 2>/dev/null", root, path, cpus);
+    snprintf(cmd, sizeof cmd, "cd '%s' && node bench/peers/csv_duckdb.mjs '%s' %ld '%s' 2>/dev/null", root, path, cpus, text);
     double t_dk = time_peer(cmd, repeat, &c_dk);
     double load[3] = { 0, 0, 0 };
     if (getloadavg(load, 3) < 1) load[0] = -1;
