@@ -586,13 +586,17 @@ static int prepare_all(ictx *c) {
     UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
     UPL_TRY(db->vt->prepare(db, sql.s, &c->st_mw_ins, c->err));
     UPL_TRY(db->vt->prepare(db, "DELETE FROM member_wave WHERE household_id = ? AND wave = ?", &c->st_mw_del, c->err));
-    UPL_TRY(db->vt->prepare(db, "SELECT h.household_code, h.area_code FROM member m JOIN household h"
-                                " ON h.id = m.household_id WHERE m.id_blind = ? AND h.household_code <> ?"
-                                " ORDER BY h.household_code", &c->st_conflict_find, c->err));
+    UPL_TRY(db->vt->prepare(db, "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code,"
+                                " hb.household_code, hb.area_code FROM member_wave w"
+                                " JOIN member a ON a.id = w.member_id JOIN household ha ON ha.id = a.household_id"
+                                " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
+                                " JOIN household hb ON hb.id = b.household_id"
+                                " WHERE w.import_id = ? AND w.wave = ? ORDER BY ha.household_code, hb.household_code",
+                            &c->st_conflict_find, c->err));
     UPL_TRY(db->vt->prepare(db, "INSERT INTO conflict (kind, id_blind, id_masked, household_a, household_b,"
                                 " area_a, area_b, escalate_to, import_id, created_at) VALUES"
                                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, id_blind, household_a,"
-                                " household_b) DO NOTHING", &c->st_conflict_ins, c->err));
+                                " household_b) DO NOTHING RETURNING id", &c->st_conflict_ins, c->err));
     UPL_TRY(db->vt->prepare(db, "INSERT INTO quarantine (import_id, household_code, area_code, line, code,"
                                 " field, message, raw_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &c->st_quar, c->err));
     rc = UPL_OK;
@@ -928,39 +932,56 @@ fail:
     return rc;
 }
 
-static int record_conflicts(ictx *c, const char *code, const char *area, const member_parse *mp) {
+/* Conflicts (catalogue item 8), set-based once all households are written:
+ * every member written by this import whose blind index also belongs to a
+ * member of another household — earlier in the same file or already in the
+ * registry — gives one conflict record per pair of households (ordered, so
+ * the pair is recorded once; re-imports add nothing). One query for the
+ * whole import instead of one lookup per member. */
+typedef struct conflict_hit { char *blind, *masked, *ha, *aa, *hb, *ab; } conflict_hit;
+
+static int detect_conflicts(ictx *c) {
     int rc;
     const upl_db_vt *vt = c->r->db->vt;
+    conflict_hit *hits = NULL;
+    size_t n = 0, cap = 0;
     bool row = false;
-    /* Collect first (the statement must be reset before another runs). */
-    char other_codes[8][128], other_areas[8][16];
-    int n_other = 0;
     vt->reset(c->st_conflict_find);
-    rc = vt->bind_text(c->st_conflict_find, 1, mp->blind, (size_t)-1);
-    if (!rc) rc = vt->bind_text(c->st_conflict_find, 2, code, (size_t)-1);
-    UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+    UPL_FAIL_IF(vt->bind_i64(c->st_conflict_find, 1, c->import_id) || vt->bind_i64(c->st_conflict_find, 2, c->wave),
+                c->err, UPL_ENOMEM, "out of memory");
     UPL_TRY(vt->step(c->st_conflict_find, &row, c->err));
-    while (row && n_other < 8) {
-        const char *oc = vt->col_text(c->st_conflict_find, 0, NULL), *oa = vt->col_text(c->st_conflict_find, 1, NULL);
-        snprintf(other_codes[n_other], sizeof other_codes[0], "%s", oc ? oc : "");
-        snprintf(other_areas[n_other], sizeof other_areas[0], "%s", oa ? oa : "");
-        n_other++;
+    while (row) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            conflict_hit *p = upl_reallocarray(hits, cap, sizeof *p);
+            UPL_FAIL_IF(!p, c->err, UPL_ENOMEM, "out of memory");
+            hits = p;
+        }
+        conflict_hit *h = &hits[n];
+        memset(h, 0, sizeof *h);
+        n++;
+        char **dst[6] = { &h->blind, &h->masked, &h->ha, &h->aa, &h->hb, &h->ab };
+        for (int i = 0; i < 6; i++) {
+            const char *v = vt->col_text(c->st_conflict_find, i, NULL);
+            *dst[i] = upl_strdup(v ? v : "");
+            UPL_FAIL_IF(!*dst[i], c->err, UPL_ENOMEM, "out of memory");
+        }
         UPL_TRY(vt->step(c->st_conflict_find, &row, c->err));
     }
     vt->reset(c->st_conflict_find);
-    for (int i = 0; i < n_other; i++) {
-        /* Order the pair so the same two households give one record. */
-        bool swap = strcmp(code, other_codes[i]) > 0;
-        const char *ha = swap ? other_codes[i] : code, *hb = swap ? code : other_codes[i];
-        const char *aa = swap ? other_areas[i] : area, *ab = swap ? area : other_areas[i];
+    for (size_t i = 0; i < n; i++) {
+        conflict_hit *h = &hits[i];
+        bool swap = strcmp(h->ha, h->hb) > 0;
+        const char *ha = swap ? h->hb : h->ha, *hb = swap ? h->ha : h->hb;
+        const char *aa = swap ? h->ab : h->aa, *ab = swap ? h->aa : h->ab;
         char lca[13];
         common_area(aa, ab, lca);
         const char *kind = strcmp(aa, ab) ? "same_person_two_areas" : "same_person_two_households";
         vt->reset(c->st_conflict_ins);
         int k = 1;
         rc = vt->bind_text(c->st_conflict_ins, k++, kind, (size_t)-1);
-        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, mp->blind, (size_t)-1);
-        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, mp->id.masked, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, h->blind, (size_t)-1);
+        if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, h->masked, (size_t)-1);
         if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, ha, (size_t)-1);
         if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, hb, (size_t)-1);
         if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, aa, (size_t)-1);
@@ -969,18 +990,26 @@ static int record_conflicts(ictx *c, const char *code, const char *area, const m
         if (!rc) rc = vt->bind_i64(c->st_conflict_ins, k++, c->import_id);
         if (!rc) rc = vt->bind_text(c->st_conflict_ins, k++, c->now, (size_t)-1);
         UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(step_done(c, c->st_conflict_ins));
+        UPL_TRY(vt->step(c->st_conflict_ins, &row, c->err));
         vt->reset(c->st_conflict_ins);
+        if (!row) continue;               /* recorded before (re-import, or the pair seen from the other side) */
         c->sum->conflicts++;
         c->sum->by_code[UPL_IMP_CONFLICT]++;
         char obj[300], after[200];
         snprintf(obj, sizeof obj, "conflict:%.120s:%.120s", ha, hb);
-        snprintf(after, sizeof after, "{\"kind\":\"%s\",\"id\":\"%s\",\"escalate_to\":\"%s\"}", kind, mp->id.masked, lca);
+        snprintf(after, sizeof after, "{\"kind\":\"%s\",\"id\":\"%.24s\",\"escalate_to\":\"%s\"}", kind,
+                 h->masked, lca);
         UPL_TRY(upl_reg_audit(c->r, "conflict.open", obj, NULL, after, c->err));
     }
     rc = UPL_OK;
 fail:
     vt->reset(c->st_conflict_find);
+    vt->reset(c->st_conflict_ins);
+    for (size_t i = 0; i < n; i++) {
+        upl_free(hits[i].blind); upl_free(hits[i].masked); upl_free(hits[i].ha);
+        upl_free(hits[i].aa); upl_free(hits[i].hb); upl_free(hits[i].ab);
+    }
+    upl_free(hits);
     return rc;
 }
 
@@ -1280,7 +1309,6 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
         UPL_FAIL_IF(vt->bind_i64(st, k++, c->import_id), c->err, UPL_ENOMEM, "out of memory");
         UPL_TRY(step_done(c, st));
         vt->reset(st);
-        UPL_TRY(record_conflicts(c, code, area, mp));
         if (mp->id.flags & UPL_IDF_CONVERTED_15) c->sum->by_code[UPL_IMP_ID_LEGACY_15]++;
         if (mp->id.flags & UPL_IDF_NORMALISED) c->sum->by_code[UPL_IMP_ID_NORMALISED]++;
         if ((mp->id.flags & (UPL_IDF_CONVERTED_15 | UPL_IDF_NORMALISED)) && c->n_normalised_listed < 1000) {
@@ -1486,6 +1514,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
         if ((g & 1023) == 0) upl_progress("households", (uint64_t)g, (uint64_t)n_groups);
     }
     upl_progress("households", (uint64_t)n_groups, (uint64_t)n_groups);
+    UPL_TRY(detect_conflicts(&c));
     finalize_all(&c);
     UPL_TRY(upl_db_run(r->db, "UPDATE import_file SET rows_read = ?, rows_accepted = ?, rows_quarantined = ?,"
                               " households_accepted = ?, households_quarantined = ?, conflicts = ? WHERE id = ?",
