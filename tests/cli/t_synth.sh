@@ -19,3 +19,6 @@ case_run "synth missing area table" 1 "!" "~nosuch/villages.csv: cannot open" --
 printf 'code,name,provinceCode,areaCode\n520102001001,"甲村委会",52,520102\n520102001002,"乙社区居委会",52,520102\n' > "$TMP/areas-own.csv"
 case_run "synth own area table" 0 "~in 2 counties|in 1 counties" "!" -- "$UPLIFT" synth --areas "$TMP/areas-own.csv" --persons 300 -o "$S/own"
 case_run "synth own area table, bad code" 1 "!" "~areas-bad.csv:2:1: column .code.: expected a numeric code" -- sh -c "printf 'code,name,provinceCode,areaCode\n52A,x,52,520102\n' > \"$TMP/areas-bad.csv\" && \"$UPLIFT\" synth --areas \"$TMP/areas-bad.csv\" -o \"$S/x\""
+# golden output: the generator's bytes for a fixed seed (regenerate on purpose when the model changes:
+# uplift synth -q --persons 40 --provinces 52 --seed 3 --year 2017 -o D; cat D/households.csv D/members.csv D/events.csv)
+case_run "synth golden bytes" 0 "=synth_golden_52_40.txt" "!" -- sh -c "\"$UPLIFT\" synth -q --persons 40 --provinces 52 --seed 3 --year 2017 -o \"$S/g\" && cat \"$S/g/households.csv\" \"$S/g/members.csv\" \"$S/g/events.csv\""
