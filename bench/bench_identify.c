@@ -13,8 +13,10 @@
  *            causes, exit)
  *   table    upl_identify_households without evidence (the decision table)
  * Throughput is persons per second on one thread (evaluation is single-
- * threaded by design: results do not depend on the thread count). Each
- * timing is the best of BENCH_REPEAT (default 3). */
+ * threaded by design: results do not depend on the thread count), by the
+ * wall clock and by the process's CPU time (the per-core rate on a machine
+ * shared with other work). Each timing is the best of BENCH_REPEAT
+ * (default 3). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,14 @@
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU time of this process: on a shared machine the wall clock includes
+ * time spent waiting for a core; CPU seconds give the per-core rate. */
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -78,24 +88,25 @@ int main(void) {
            upl_table_n_rows(h), upl_table_n_cols(t), unmatched);
     printf("open %.3f s, copy to memory %.3f s, join households %.3f s (%.1f M persons/s)\n", t_open, t_copy, t_join,
            (double)n / t_join / 1e6);
-    printf("\n%-24s %10s %10s %10s %10s %14s %14s\n", "profile", "compile s", "run s", "table s", "total s",
-           "run M pers/s", "total M pers/s");
+    printf("\n%-24s %10s %10s %10s %10s %14s %14s %10s %14s\n", "profile", "compile s", "run s", "table s", "total s",
+           "run M pers/s", "total M pers/s", "run cpu s", "run M pers/cpu-s");
     const char *profiles[] = {"china-2014-targeted", "global-mpi-2018", "china-2021-monitoring"};
     int years[] = {2019, 2019, 2021};
     for (size_t pi = 0; pi < sizeof profiles / sizeof *profiles; pi++) {
         upl_profile *p = NULL;
         if (upl_profile_load_named(profiles[pi], &p, &err)) return die("profile", &err);
         if (upl_profile_map_table(p, t, NULL, &err)) return die("map", &err);
-        double best_c = 1e30, best_r = 1e30, best_t = 1e30, best_all = 1e30;
+        double best_c = 1e30, best_r = 1e30, best_t = 1e30, best_all = 1e30, best_rc = 1e30;
         size_t n_poor = 0, n_hh = 0;
         for (int rep = 0; rep < repeat; rep++) {
             upl_eval_options eo = {.year = years[pi]};
             upl_eval *ev = NULL;
             double a = now();
             if (upl_eval_new(p, t, &eo, &ev, &err)) return die("compile", &err);
-            double b = now();
+            double b = now(), bc = cpu_now();
             if (upl_eval_run(ev, &err)) return die("run", &err);
-            double c = now();
+            double c = now(), cc = cpu_now();
+            if (cc - bc < best_rc) best_rc = cc - bc;
             upl_eval_free(ev);
             /* the decision table, through the public identify API */
             upl_identify_options io;
@@ -119,8 +130,9 @@ int main(void) {
             if (e - d < best_t) best_t = e - d;
             if (c - a + e - d < best_all) best_all = c - a + e - d;
         }
-        printf("%-24s %10.3f %10.3f %10.3f %10.3f %14.1f %14.1f   (%zu households, %zu poor)\n", profiles[pi], best_c,
-               best_r, best_t, best_all, (double)n / best_r / 1e6, (double)n / best_all / 1e6, n_hh, n_poor);
+        printf("%-24s %10.3f %10.3f %10.3f %10.3f %14.1f %14.1f %10.3f %14.1f   (%zu households, %zu poor)\n",
+               profiles[pi], best_c, best_r, best_t, best_all, (double)n / best_r / 1e6, (double)n / best_all / 1e6,
+               best_rc, (double)n / best_rc / 1e6, n_hh, n_poor);
         upl_profile_free(p);
     }
     upl_table_free(t);

@@ -40,6 +40,7 @@ typedef enum opcode {
     OP_ARR_NUM, OP_ARR_B3,
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG, OP_ABS, OP_FLOOR, OP_LEAST, OP_GREATEST,
     OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_EQ_B3, OP_NE_B3,
+    OP_LTK, OP_LEK, OP_GTK, OP_GEK, OP_EQK, OP_NEK,  /* x op constant k */
     OP_AND, OP_OR, OP_NOT, OP_IN_NUM, OP_ISMISS_NUM, OP_ISMISS_B3,
     OP_COALESCE_NUM, OP_COALESCE_B3, OP_IF_NUM, OP_IF_B3, OP_B3_NUM
 } opcode;
@@ -452,6 +453,34 @@ static bool is_num_lit_list(const ex_node *n) {
     return true;
 }
 
+/* A comparison with a number literal compares against an immediate
+ * constant (no constant register filled per chunk); the literal's load is
+ * left unused and dropped from the program. */
+static int emit_compare(upl_eval *ev, prog *p, opcode op, const cval *a, const cval *b, const ex_node *l,
+                        const ex_node *r, cval *out) {
+    static const opcode K[] = {[OP_LT] = OP_LTK, [OP_LE] = OP_LEK, [OP_GT] = OP_GTK, [OP_GE] = OP_GEK,
+                               [OP_EQ] = OP_EQK, [OP_NE] = OP_NEK};
+    static const opcode FLIP[] = {[OP_LT] = OP_GTK, [OP_LE] = OP_GEK, [OP_GT] = OP_LTK, [OP_GE] = OP_LEK,
+                                  [OP_EQ] = OP_EQK, [OP_NE] = OP_NEK};
+    out->type = VT_B3;
+    if (r->kind == EX_NUM && p->n && p->ins[p->n - 1].dst == b->reg && p->ins[p->n - 1].op == OP_CONST) {
+        p->n--;                      /* drop the constant's fill */
+        p->n_regs--;
+        inst in = {.op = K[op], .a = a->reg, .k = r->num};
+        return emit(ev, p, in, &out->reg);
+    }
+    if (l->kind == EX_NUM && r->kind != EX_NUM) {
+        /* the literal was compiled first: find its fill and turn it into the immediate */
+        for (size_t i = 0; i < p->n; i++)
+            if (p->ins[i].dst == a->reg && p->ins[i].op == OP_CONST) {
+                inst in = {.op = FLIP[op], .a = b->reg, .k = l->num};
+                return emit(ev, p, in, &out->reg);
+            }
+    }
+    inst in = {.op = op, .a = a->reg, .b = b->reg};
+    return emit(ev, p, in, &out->reg);
+}
+
 static int comp_compare(upl_eval *ev, prog *p, const ex_node *n, int dom, cval *out) {
     const ex_node *l = n->kids[0], *r = n->kids[1];
     int rc;
@@ -486,9 +515,7 @@ static int comp_compare(upl_eval *ev, prog *p, const ex_node *n, int dom, cval *
     if ((rc = coerce(ev, p, l, VT_NUM, &a, "comparison")) || (rc = coerce(ev, p, r, VT_NUM, &b, "comparison"))) return rc;
     opcode op = n->kind == EX_LT ? OP_LT : n->kind == EX_LE ? OP_LE : n->kind == EX_GT ? OP_GT
               : n->kind == EX_GE ? OP_GE : n->kind == EX_EQ ? OP_EQ : OP_NE;
-    inst in = {.op = op, .a = a.reg, .b = b.reg};
-    out->type = VT_B3;
-    return emit(ev, p, in, &out->reg);
+    return emit_compare(ev, p, op, &a, &b, l, r, out);
 }
 
 static int comp_agg(upl_eval *ev, prog *p, const ex_node *n, int dom, int kind, cval *out) {
@@ -822,8 +849,13 @@ static int comp(upl_eval *ev, prog *p, const ex_node *n, int dom, cval *out) {
             (rc = want(ev, p, n->kids[2], dom, VT_NUM, &hi, "`between`")))
             return rc;
         int r1, r2;
-        inst i1 = {.op = OP_GE, .a = a.reg, .b = lo.reg}, i2 = {.op = OP_LE, .a = a.reg, .b = hi.reg};
-        if ((rc = emit(ev, p, i1, &r1)) || (rc = emit(ev, p, i2, &r2))) return rc;
+        if (n->kids[1]->kind == EX_NUM && n->kids[2]->kind == EX_NUM) {
+            inst i1 = {.op = OP_GEK, .a = a.reg, .k = n->kids[1]->num}, i2 = {.op = OP_LEK, .a = a.reg, .k = n->kids[2]->num};
+            if ((rc = emit(ev, p, i1, &r1)) || (rc = emit(ev, p, i2, &r2))) return rc;
+        } else {
+            inst i1 = {.op = OP_GE, .a = a.reg, .b = lo.reg}, i2 = {.op = OP_LE, .a = a.reg, .b = hi.reg};
+            if ((rc = emit(ev, p, i1, &r1)) || (rc = emit(ev, p, i2, &r2))) return rc;
+        }
         inst i3 = {.op = OP_AND, .a = r1, .b = r2};
         out->type = VT_B3;
         return emit(ev, p, i3, &out->reg);
@@ -1002,6 +1034,14 @@ static void run_prog(upl_eval *ev, const prog *p, size_t b, size_t e) {
         CMP(OP_EQ, x[i] == y[i])
         CMP(OP_NE, x[i] != y[i])
 #undef CMP
+#define CMPK(OP, EXPR) case OP: { const double k = in->k; for (size_t i = 0; i < n; i++) ob[i] = isnan(x[i]) ? 2 : (uint8_t)(EXPR); break; }
+        CMPK(OP_LTK, x[i] < k)
+        CMPK(OP_LEK, x[i] <= k)
+        CMPK(OP_GTK, x[i] > k)
+        CMPK(OP_GEK, x[i] >= k)
+        CMPK(OP_EQK, x[i] == k)
+        CMPK(OP_NEK, x[i] != k)
+#undef CMPK
         case OP_EQ_B3: for (size_t i = 0; i < n; i++) ob[i] = (xb[i] == 2 || yb[i] == 2) ? 2 : xb[i] == yb[i]; break;
         case OP_NE_B3: for (size_t i = 0; i < n; i++) ob[i] = (xb[i] == 2 || yb[i] == 2) ? 2 : xb[i] != yb[i]; break;
         case OP_AND: for (size_t i = 0; i < n; i++) ob[i] = AND3[xb[i] * 3 + yb[i]]; break;
