@@ -162,9 +162,6 @@ int cmd_identify(int argc, char **argv) {
     upl_read_options_init(&ro);
     ro.encoding = cli_get(opts, n_opts, "encoding");
     ro.n_threads = (int)threads;
-    /* identifiers stay text (leading zeros, 18-digit IDs) */
-    upl_schema_field schema[] = {{"household_code", UPL_STR, false, false, true}};
-    (void)schema;
     if ((rc = upl_read_table(pos[0], &ro, &t, NULL, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
     if ((v = cli_get(opts, n_opts, "households"))) {
         upl_table *h = NULL;
