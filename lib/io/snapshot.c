@@ -73,6 +73,8 @@ typedef struct sink {
     size_t n, cap;
     uint64_t pos;          /* bytes accepted so far (file offset of next byte) */
     const char *path;      /* for messages */
+    bool has_hash;         /* spools: hash what is written (the block's checksum) */
+    upl__xxh64_state h;
 } sink;
 
 static int sink_init(sink *s, int fd, size_t cap, const char *path, upl_error *err) {
@@ -108,6 +110,7 @@ static int sink_flush(sink *s, upl_error *err) {
 
 static int sink_write(sink *s, const void *p, size_t len, upl_error *err) {
     s->pos += len;
+    if (s->has_hash) upl__xxh64_update(&s->h, p, len);
     if (len >= s->cap) {
         int rc = sink_flush(s, err);
         if (rc) return rc;
@@ -579,6 +582,8 @@ int upl_snapshot_writer_open(const char *path, const upl_table *schema, upl_snap
             UPL_TRY(open_spool(path, &fd, err));
             UPL_TRY(sink_init(&c->sp[s], fd, SPOOL_BUF, path, err));
             c->sp[s].fd = fd;
+            c->sp[s].has_hash = true;   /* spool s becomes block s of the column */
+            upl__xxh64_init(&c->sp[s].h, block_seed(i, s));
         }
         if (c->type == UPL_STR) {
             uint64_t zero = 0;
@@ -654,23 +659,43 @@ fail:
     return rc;
 }
 
-/* Copy a spool into the output as one block. */
-static int copy_spool(sink *sp, block_out *b, uint8_t *buf, upl_error *err) {
+/* Copy a spool into the output as one block: the checksum was taken as the
+ * spool was written, so the bytes move file to file inside the kernel
+ * (copy_file_range), with a read/write fallback. */
+static int copy_spool(sink *sp, sink *out, uint8_t *buf, uint64_t *len, uint64_t *hash, upl_error *err) {
+    static const uint8_t zeros[ALIGN];
     int rc = sink_flush(sp, err);
     if (rc) return rc;
-    uint64_t off = 0, total = sp->pos;
-    while (off < total) {
-        size_t want = total - off < COPY_BUF ? (size_t)(total - off) : COPY_BUF;
-        ssize_t got = pread(sp->fd, buf, want, (off_t)off);
+    uint64_t total = sp->pos;
+    size_t pad = (size_t)(pad64(total) - total);
+    upl__xxh64_update(&sp->h, zeros, pad);
+    *hash = upl__xxh64_digest(&sp->h);
+    *len = total;
+    if ((rc = sink_flush(out, err))) return rc;
+    off_t in_off = 0;
+    bool use_read = false;
+    while ((uint64_t)in_off < total) {
+        size_t want = total - (uint64_t)in_off < ((size_t)1 << 30) ? (size_t)(total - (uint64_t)in_off) : (size_t)1 << 30;
+        if (!use_read) {
+            ssize_t k = copy_file_range(sp->fd, &in_off, out->fd, NULL, want, 0);
+            if (k > 0) continue;
+            if (k < 0 && errno == EINTR) continue;
+            if (k < 0 && errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+                return upl_error_at(err, UPL_EIO, out->path, 0, 0, NULL, "copying a spool file failed: %s", strerror(errno));
+            use_read = true;   /* not supported here, or (k == 0) nothing copied: read and write */
+            continue;
+        }
+        if (want > COPY_BUF) want = COPY_BUF;
+        ssize_t got = pread(sp->fd, buf, want, in_off);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0)
             return upl_error_at(err, UPL_EIO, sp->path, 0, 0, NULL, "reading a spool file failed: %s",
                                 got < 0 ? strerror(errno) : "unexpected end");
-        rc = block_write(b, buf, (size_t)got, err);
-        if (rc) return rc;
-        off += (uint64_t)got;
+        if ((rc = write_all(out->fd, buf, (size_t)got, out->path, err))) return rc;
+        in_off += got;
     }
-    return UPL_OK;
+    out->pos += total;
+    return pad ? sink_write(out, zeros, pad, err) : UPL_OK;
 }
 
 int upl_snapshot_writer_finish(upl_snapshot_writer *w, upl_error *err) {
@@ -699,10 +724,11 @@ int upl_snapshot_writer_finish(upl_snapshot_writer *w, upl_error *err) {
         m[i].flags = c->is_text_kept ? FLAG_TEXT_KEPT : 0;
         m[i].n_dict = c->type == UPL_CAT ? (uint64_t)upl_dict_size(c->dict) : 0;
         for (int blk = 0; blk < N_BLOCKS; blk++) {
+            if (blk < 2 || (blk == 2 && c->type == UPL_STR)) {
+                UPL_TRY(copy_spool(&c->sp[blk], &out, buf, &m[i].len[blk], &m[i].hash[blk], err));
+                continue;
+            }
             block_begin(&b, &out, block_seed(i, blk));
-            if (blk == 0) UPL_TRY(copy_spool(&c->sp[SP_VALID], &b, buf, err));
-            if (blk == 1) UPL_TRY(copy_spool(&c->sp[SP_VALUES], &b, buf, err));
-            if (blk == 2 && c->type == UPL_STR) UPL_TRY(copy_spool(&c->sp[SP_DATA], &b, buf, err));
             if (blk == 2 && c->type == UPL_CAT) UPL_TRY(emit_dict_offsets(c->dict, block_write, &b, err));
             if (blk == 3 && c->type == UPL_CAT) UPL_TRY(emit_dict_labels(c->dict, block_write, &b, err));
             m[i].len[blk] = b.len;
