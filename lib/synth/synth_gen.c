@@ -179,15 +179,19 @@ static const ethnic_mix ETHNIC[] = {
     { "65", 0.60, { "维吾尔族", "哈萨克族", "回族", NULL } },
 };
 
-static const char *draw_ethnicity(syn_rng *r, const char *prov) {
-    for (size_t i = 0; i < NELEM(ETHNIC); i++) {
-        if (strcmp(ETHNIC[i].prov, prov)) continue;
-        if (!syn_bern(r, ETHNIC[i].minority)) return "汉族";
-        int n = 0;
-        while (n < 4 && ETHNIC[i].groups[n]) n++;
-        return ETHNIC[i].groups[syn_int(r, 0, n - 1)];
-    }
-    return syn_bern(r, 0.02) ? "回族" : "汉族";
+/* ETHNIC[] entry of a province code, or -1. */
+static int ethnic_index(const char *prov) {
+    for (size_t i = 0; i < NELEM(ETHNIC); i++)
+        if (!strcmp(ETHNIC[i].prov, prov)) return (int)i;
+    return -1;
+}
+
+static const char *draw_ethnicity(syn_rng *r, int i) {
+    if (i < 0) return syn_bern(r, 0.02) ? "回族" : "汉族";
+    if (!syn_bern(r, ETHNIC[i].minority)) return "汉族";
+    int n = 0;
+    while (n < 4 && ETHNIC[i].groups[n]) n++;
+    return ETHNIC[i].groups[syn_int(r, 0, n - 1)];
 }
 
 /* ---- dates and IDs ------------------------------------------------------------------ */
@@ -244,13 +248,19 @@ typedef struct gen_ctx {
     const syn_plan_t *plan;
     const syn_model *model;
     uint64_t class_start[2 * SYN_MAX_REGIONS];  /* Weyl start per class */
+    int *ethnic;                 /* per province: ETHNIC[] index or -1 */
+    bool *pastoral;              /* per province: Tibet, Qinghai, Inner Mongolia (dung fuel) */
 } gen_ctx;
+
+static const char L_NONE[] = "无劳动力", L_LOST[] = "丧失劳动力", L_WEAK[] = "弱劳动力或半劳动力",
+                  L_SKILLED[] = "技能劳动力", L_ORDINARY[] = "普通劳动力";
 
 typedef struct member {
     int age, sex;           /* sex 1 male, 2 female */
     const char *rel;
     char name[16];
     bool enrolled, chronic, major, has_dis, can_work;
+    bool is_kin;            /* carries the head's surname (head, children, grandchildren, father) */
     int dis_grade, years, work_months;
     const char *edu, *school, *labor, *dis_cat;
 } member;
@@ -336,21 +346,21 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
     int A = (int)clampd(round((urban ? 47 : 53) + 13 * syn_normal(&r)), 22, 88);
     if (size == 1 && !urban && syn_bern(&r, 0.5)) A = syn_int(&r, 60, 88);
     int head_sex = syn_bern(&r, urban ? 0.7 : 0.88) ? 1 : 2;
-    mem[n++] = (member){ .age = A, .sex = head_sex, .rel = "户主" };
+    mem[n++] = (member){ .age = A, .sex = head_sex, .rel = "户主", .is_kin = true };
     if (size >= 2 && syn_bern(&r, 0.9)) {
         int sa = (int)clampd(A + (head_sex == 1 ? -2 : 2) + round(3 * syn_normal(&r)), 18, 95);
         mem[n++] = (member){ .age = sa, .sex = 3 - head_sex, .rel = "配偶" };
     }
     if (n < size && A >= 50 && syn_bern(&r, 0.65)) {
         int son = A - syn_int(&r, 22, 30);
-        mem[n++] = (member){ .age = son, .sex = 1, .rel = "之子" };
+        mem[n++] = (member){ .age = son, .sex = 1, .rel = "之子", .is_kin = true };
         if (n < size) mem[n++] = (member){ .age = (int)clampd(son - syn_int(&r, 0, 4), 18, 95), .sex = 2, .rel = "之儿媳" };
         int k = 0;
         while (n < size) {
             int ga = son - syn_int(&r, 22, 30) - k * syn_int(&r, 1, 4);
             if (ga < 0) ga = 0;
             int sx = syn_bern(&r, 0.53) ? 1 : 2;
-            mem[n++] = (member){ .age = ga, .sex = sx, .rel = sx == 1 ? "之孙子" : "之孙女" };
+            mem[n++] = (member){ .age = ga, .sex = sx, .rel = sx == 1 ? "之孙子" : "之孙女", .is_kin = true };
             k++;
         }
     } else {
@@ -359,7 +369,7 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
             int ca = A - syn_int(&r, 22, 32) - k * syn_int(&r, 1, 4);
             if (ca < 0) break;
             int sx = syn_bern(&r, 0.53) ? 1 : 2;
-            mem[n++] = (member){ .age = ca, .sex = sx, .rel = sx == 1 ? "之子" : "之女" };
+            mem[n++] = (member){ .age = ca, .sex = sx, .rel = sx == 1 ? "之子" : "之女", .is_kin = true };
             k++;
         }
         int parents = 0;
@@ -368,7 +378,7 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
             if (parents < 2) {
                 int sx = parents == 0 ? (syn_bern(&r, 0.4) ? 1 : 2) : 0;
                 if (parents == 1) sx = 3 - mem[n - 1].sex;
-                mem[n++] = (member){ .age = pa, .sex = sx, .rel = sx == 1 ? "之父" : "之母" };
+                mem[n++] = (member){ .age = pa, .sex = sx, .rel = sx == 1 ? "之父" : "之母", .is_kin = sx == 1 };
                 parents++;
             } else {
                 int sx = syn_bern(&r, 0.5) ? 1 : 2;
@@ -376,14 +386,13 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
             }
         }
     }
-    const char *ethnic = draw_ethnicity(&r, prov->code);
+    const char *ethnic = draw_ethnicity(&r, g->ethnic[v->province]);
     bool dibao = !urban && syn_bern(&r, syn_logistic(-4.2 + 1.4 * gp));
     int n_labor = 0;
     for (int i = 0; i < n; i++) {
         member *m = &mem[i];
         int a = m->age;
-        if (i == 0 || !strcmp(m->rel, "之子") || !strcmp(m->rel, "之女") || !strcmp(m->rel, "之孙子") ||
-            !strcmp(m->rel, "之孙女") || !strcmp(m->rel, "之父"))
+        if (m->is_kin)
             make_name(&r, surname, m->sex, m->name, sizeof m->name);
         else
             make_name(&r, SURNAMES[syn_int(&r, 0, (int)NELEM(SURNAMES) - 1)], m->sex, m->name, sizeof m->name);
@@ -447,15 +456,15 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
             m->years = 0;
         }
         /* labour ability (a student counts as no labour) */
-        if (a < 16 || m->enrolled) m->labor = "无劳动力";
-        else if ((m->has_dis && m->dis_grade <= 2) || m->major) m->labor = "丧失劳动力";
-        else if (a >= 70) m->labor = syn_bern(&r, 0.6) ? "丧失劳动力" : "弱劳动力或半劳动力";
-        else if (a >= 60 || (m->chronic && syn_bern(&r, 0.5)) || m->has_dis) m->labor = "弱劳动力或半劳动力";
-        else m->labor = syn_bern(&r, syn_logistic(-1.7 + 0.25 * (m->years - 9) - 0.3 * gp)) ? "技能劳动力" : "普通劳动力";
-        m->can_work = !strcmp(m->labor, "技能劳动力") || !strcmp(m->labor, "普通劳动力") || !strcmp(m->labor, "弱劳动力或半劳动力");
+        if (a < 16 || m->enrolled) m->labor = L_NONE;
+        else if ((m->has_dis && m->dis_grade <= 2) || m->major) m->labor = L_LOST;
+        else if (a >= 70) m->labor = syn_bern(&r, 0.6) ? L_LOST : L_WEAK;
+        else if (a >= 60 || (m->chronic && syn_bern(&r, 0.5)) || m->has_dis) m->labor = L_WEAK;
+        else m->labor = syn_bern(&r, syn_logistic(-1.7 + 0.25 * (m->years - 9) - 0.3 * gp)) ? L_SKILLED : L_ORDINARY;
+        m->can_work = m->labor == L_SKILLED || m->labor == L_ORDINARY || m->labor == L_WEAK;
         m->work_months = 0;
         if (m->can_work && syn_bern(&r, clampd((urban ? 0.8 : 0.6) - 0.1 * gp, 0.1, 0.95)))
-            m->work_months = !strcmp(m->labor, "弱劳动力或半劳动力") ? syn_int(&r, 1, 6) : syn_int(&r, 3, 12);
+            m->work_months = m->labor == L_WEAK ? syn_int(&r, 1, 6) : syn_int(&r, 3, 12);
         if (m->can_work) n_labor++;
     }
 
@@ -503,7 +512,7 @@ static int gen_household(const gen_ctx *g, const syn_psu *p, uint32_t hno, int s
     bool w_safe = w_qty >= 40 && w_qual && w_fetch <= 20 && w_rel >= 95;
     const char *fuel;
     {
-        bool pastoral = !strcmp(prov->code, "54") || !strcmp(prov->code, "63") || !strcmp(prov->code, "15");
+        bool pastoral = g->pastoral[v->province];
         double x = syn_unif(&r);
         double p_wood = urban ? 0.03 : clampd(syn_logistic(-0.3 + 0.5 * gp - 0.12 * yr), 0, 1);
         double p_dung = pastoral && !urban ? 0.25 : 0.0;
@@ -765,6 +774,8 @@ int upl_synth_run(const upl_synth_tables *t, const upl_synth_options *o, const u
     int rc = UPL_OK;
     syn_plan_t plan = { 0 };
     syn_model model;
+    gen_ctx g;
+    memset(&g, 0, sizeof g);
     upl_pool *pool = NULL;
     unit_result *res = NULL;
     upl_error *errs = NULL;
@@ -774,10 +785,21 @@ int upl_synth_run(const upl_synth_tables *t, const upl_synth_options *o, const u
     if (o->n_persons > 2000000000ULL) return upl_error_set(err, UPL_ELIMIT, "at most 2,000,000,000 persons");
     UPL_TRY(syn_calibrate(t, o->year, &model, err));
     UPL_TRY(syn_plan(t, o, &plan, err));
-    gen_ctx g = { .t = t, .o = o, .plan = &plan, .model = &model };
+    g.t = t;
+    g.o = o;
+    g.plan = &plan;
+    g.model = &model;
     for (size_t c = 0; c < 2 * SYN_MAX_REGIONS; c++) {
         syn_rng r = syn_rng_for(o->seed, 0xC1A55ULL, c);
         g.class_start[c] = syn_next(&r);
+    }
+    g.ethnic = upl_calloc(t->n_provinces + 1, sizeof *g.ethnic);
+    g.pastoral = upl_calloc(t->n_provinces + 1, sizeof *g.pastoral);
+    UPL_FAIL_IF(!g.ethnic || !g.pastoral, err, UPL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < t->n_provinces; i++) {
+        const char *c = t->provinces[i].code;
+        g.ethnic[i] = ethnic_index(c);
+        g.pastoral[i] = !strcmp(c, "54") || !strcmp(c, "63") || !strcmp(c, "15");
     }
     UPL_TRY(upl_pool_new(o->n_threads, &pool));
     batch = (size_t)upl_pool_threads(pool) * 2;
@@ -832,6 +854,8 @@ fail:
     upl_free(res);
     upl_free(errs);
     upl_pool_free(pool);
+    upl_free(g.ethnic);
+    upl_free(g.pastoral);
     syn_plan_free(&plan);
     return rc;
 }

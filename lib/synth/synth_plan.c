@@ -26,6 +26,16 @@
 
 /* ---- normal quantile (Acklam 2003, with Halley refinement) ------------------ */
 double syn_norm_quantile(double p) {
+    if (p <= 0) return -INFINITY;
+    if (p >= 1) return INFINITY;
+    double x = syn_norm_quantile_fast(p);
+    /* one Halley step on Phi(x) - p */
+    double e = 0.5 * erfc(-x / sqrt(2)) - p;
+    double u = e * sqrt(2 * M_PI) * exp(x * x / 2);
+    return x - u / (1 + x * u / 2);
+}
+
+double syn_norm_quantile_fast(double p) {
     static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                                 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00 };
     static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
@@ -51,10 +61,7 @@ double syn_norm_quantile(double p) {
         x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
             (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
     }
-    /* one Halley step on Phi(x) - p */
-    double e = 0.5 * erfc(-x / sqrt(2)) - p;
-    double u = e * sqrt(2 * M_PI) * exp(x * x / 2);
-    return x - u / (1 + x * u / 2);
+    return x;
 }
 
 /* ---- calibration ------------------------------------------------------------------ */
