@@ -1,7 +1,7 @@
 # uplift measure: the CLI contract (csv columns measure,<by...>,value,se,ci_low,ci_high,n,weight_sum),
 # published vectors end to end (Inequality.jl, AF 2011), survey-design SEs (values checked against
 # R survey in tests/unit/test_measure_design.c), policies and errors.
-D=tests/data/measure
+D="$ROOT/tests/data/measure"
 IJ="--income v --line 4 --measures gini,mld,theil,ge2,fgt0,fgt1,fgt2,watts --format csv"
 case_run "measure Inequality.jl unweighted" 0 "=measure_ij_unweighted.csv" "!" -- "$UPLIFT" measure $D/ij.csv $IJ
 case_run "measure Inequality.jl weighted" 0 "=measure_ij_weighted.csv" "!" -- "$UPLIFT" measure $D/ij.csv $IJ --weight w
@@ -38,9 +38,9 @@ case_run "measure --line-col by year" 0 "=measure_years.csv" "!" -- "$UPLIFT" me
 case_run "measure --line-col must be constant in a group" 1 "!" "~data row 4 has line 4000 but 2995" -- "$UPLIFT" measure $D/years.csv --income income --line-col line --measures fgt0
 # Stata and SPSS files (tests/data/io): incomes 1200.5, missing, 0, missing, 35000 ->
 # mean 36200.5/3, headcount below 1000 = 1/3 (0 only); by sex: 女 {0}, 男 {1200.5}
-case_run "measure reads .dta" 0 "~^mean,12066\.83333333333" "!" -- "$UPLIFT" measure tests/data/io/labelled.dta --income income --line 1000 --measures mean,fgt0 --format csv
-case_run "measure reads .dta by label" 0 "~^fgt0,女,1," "!" -- "$UPLIFT" measure tests/data/io/labelled.dta --income income --line 1000 --measures fgt0 --by sex --format csv
-case_run "measure reads .sav" 0 "~^fgt0,0\.3333333333333333," "!" -- "$UPLIFT" measure tests/data/io/labelled.sav --income income --line 1000 --measures fgt0 --format csv
+case_run "measure reads .dta" 0 "~^mean,12066\.83333333333" "!" -- "$UPLIFT" measure "$ROOT"/tests/data/io/labelled.dta --income income --line 1000 --measures mean,fgt0 --format csv
+case_run "measure reads .dta by label" 0 "~^fgt0,女,1," "!" -- "$UPLIFT" measure "$ROOT"/tests/data/io/labelled.dta --income income --line 1000 --measures fgt0 --by sex --format csv
+case_run "measure reads .sav" 0 "~^fgt0,0\.3333333333333333," "!" -- "$UPLIFT" measure "$ROOT"/tests/data/io/labelled.sav --income income --line 1000 --measures fgt0 --format csv
 # weighted FGT0 by group: a = {1 (.3), 3 (.9)} poor of 2.5 -> 0.48, share 2.5/4.5; total = published 0.35555...
 case_run "measure fgt0_decomp / watts_decomp / lorenz" 0 "=measure_decomp.csv" "!" -- "$UPLIFT" measure $D/ij.csv --income v --weight w --line 4 --by grp --measures fgt0_decomp,watts_decomp,lorenz0.5,glorenz0.5 --format csv
 # two-stage Theil over strata x groups adds up to the one-stage Theil 0.200868259889884...
