@@ -96,6 +96,7 @@ typedef struct agg {
     int arr;                 /* harr index of the result */
     int64_t *witness;        /* per household, -1 = none */
     double *cnt;             /* mean: count of values */
+    bool is_cause_only;      /* used only by cause rules: folded for poor/undetermined households only */
 } agg;
 
 /* one compiled household rule */
@@ -1187,19 +1188,52 @@ static void run_target(upl_eval *ev, const target *t, size_t G) {
     a->is_ready = true;
 }
 
-static void person_pass(upl_eval *ev, size_t first_agg) {
-    for (size_t ai = first_agg; ai < ev->n_aggs; ai++) agg_init(ev, &ev->aggs[ai]);
+/* which aggregations a person pass folds */
+enum { PASS_ALL = 0, PASS_NOT_CAUSE = 1 };
+
+static void person_pass_mode(upl_eval *ev, size_t first_agg, int mode) {
+    for (size_t ai = first_agg; ai < ev->n_aggs; ai++)
+        if (mode == PASS_ALL || !ev->aggs[ai].is_cause_only) agg_init(ev, &ev->aggs[ai]);
     size_t N = ev->n_rows;
     for (size_t b = 0; b < N; b += EV_CHUNK) {
         size_t e = b + EV_CHUNK < N ? b + EV_CHUNK : N;
         for (size_t ai = first_agg; ai < ev->n_aggs; ai++) {
             agg *A = &ev->aggs[ai];
+            if (mode != PASS_ALL && A->is_cause_only) continue;
             if (A->has_cond) run_prog(ev, &A->cond, b, e);
             if (A->has_val) run_prog(ev, &A->val, b, e);
             agg_fold(ev, A, b, e);
         }
     }
-    for (size_t ai = first_agg; ai < ev->n_aggs; ai++) agg_finish(ev, &ev->aggs[ai]);
+    for (size_t ai = first_agg; ai < ev->n_aggs; ai++)
+        if (mode == PASS_ALL || !ev->aggs[ai].is_cause_only) agg_finish(ev, &ev->aggs[ai]);
+}
+
+static void person_pass(upl_eval *ev, size_t first_agg) { person_pass_mode(ev, first_agg, PASS_ALL); }
+
+/* Cause rules matter only for poor and undetermined households (a few per
+ * cent of them), so with member rows adjacent (the fast grouping) their
+ * aggregations are folded over those households' rows only. */
+static void cause_pass(upl_eval *ev) {
+    const uint8_t *poor = ev->arrs[ev->a_poor].b3;
+    for (size_t ai = 0; ai < ev->n_aggs; ai++)
+        if (ev->aggs[ai].is_cause_only) agg_init(ev, &ev->aggs[ai]);
+    for (size_t g = 0; g < ev->n_hh; g++) {
+        if (poor[g] == 0) continue;
+        size_t end = ev->first_row[g] + (size_t)ev->hh_size[g];
+        for (size_t b = ev->first_row[g]; b < end; b += EV_CHUNK) {   /* registers hold EV_CHUNK rows */
+            size_t e = b + EV_CHUNK < end ? b + EV_CHUNK : end;
+            for (size_t ai = 0; ai < ev->n_aggs; ai++) {
+                agg *A = &ev->aggs[ai];
+                if (!A->is_cause_only) continue;
+                if (A->has_cond) run_prog(ev, &A->cond, b, e);
+                if (A->has_val) run_prog(ev, &A->val, b, e);
+                agg_fold(ev, A, b, e);
+            }
+        }
+    }
+    for (size_t ai = 0; ai < ev->n_aggs; ai++)
+        if (ev->aggs[ai].is_cause_only) agg_finish(ev, &ev->aggs[ai]);
 }
 
 /* ---- set-up ------------------------------------------------------------------- */
@@ -1580,7 +1614,9 @@ int upl_eval_new(const upl_profile *p, const upl_table *persons, const upl_eval_
         snprintf(rn, sizeof rn, "#cause_%zu", i);
         snprintf(what, sizeof what, "cause %d (%s)", p->causes[i].pub.code, p->causes[i].pub.label_zh);
         UPL_TRY(add_arr(ev, rn, VT_B3, &arr));
+        size_t agg0 = ev->n_aggs;
         UPL_TRY(compile_target(ev, p->causes[i].expr, VT_B3, what, &ev->cause_t[i], arr));
+        for (size_t a = agg0; a < ev->n_aggs; a++) ev->aggs[a].is_cause_only = true;
     }
     for (size_t i = 0; i < p->n_exit_rules; i++) {
         char rn[160], what[160];
@@ -1657,6 +1693,17 @@ static void household_stages(upl_eval *ev, size_t b, size_t e) {
         for (size_t i = 0; i < p->n_categories; i++)
             if (ev->arrs[ev->cat_t[i].arr].b3[g] == 1) { ev->category[g] = (int32_t)i; break; }
     }
+    for (size_t i = 0; i < p->n_exit_rules; i++) run_target_range(ev, &ev->exit_t[i], b, e);
+    for (size_t g = b; g < e; g++) {
+        uint8_t acc = p->n_exit_rules ? 1 : 2;
+        for (size_t i = 0; i < p->n_exit_rules; i++) acc = AND3[acc * 3 + ev->arrs[ev->exit_t[i].arr].b3[g]];
+        ev->exit_ok[g] = acc;
+    }
+}
+
+/* Causes for households [b, e): after household_stages (they read poor). */
+static void cause_stages(upl_eval *ev, size_t b, size_t e) {
+    const upl_profile *p = ev->p;
     for (size_t i = 0; i < p->n_causes; i++) if (ev->cause_t[i].arr >= 0) run_target_range(ev, &ev->cause_t[i], b, e);
     {
         /* main cause: the registry's declared main cause when the data has
@@ -1692,12 +1739,6 @@ static void household_stages(upl_eval *ev, size_t b, size_t e) {
             }
         }
     }
-    for (size_t i = 0; i < p->n_exit_rules; i++) run_target_range(ev, &ev->exit_t[i], b, e);
-    for (size_t g = b; g < e; g++) {
-        uint8_t acc = p->n_exit_rules ? 1 : 2;
-        for (size_t i = 0; i < p->n_exit_rules; i++) acc = AND3[acc * 3 + ev->arrs[ev->exit_t[i].arr].b3[g]];
-        ev->exit_ok[g] = acc;
-    }
 }
 
 int upl_eval_run(upl_eval *ev, upl_error *err) {
@@ -1714,8 +1755,21 @@ int upl_eval_run(upl_eval *ev, upl_error *err) {
         if (!ev->score_lo || !ev->score_hi || !ev->category || !ev->main_cause || !ev->secondary || !ev->exit_ok)
             return upl_error_set(err, UPL_ENOMEM, "out of memory evaluating rules");
     }
-    person_pass(ev, 0);
-    for (size_t b = 0; b < G; b += EV_CHUNK) household_stages(ev, b, b + EV_CHUNK < G ? b + EV_CHUNK : G);
+    bool has_cause_aggs = false;
+    for (size_t ai = 0; ai < ev->n_aggs; ai++) has_cause_aggs |= ev->aggs[ai].is_cause_only;
+    if (has_cause_aggs && ev->own_hh_of_row) {
+        person_pass_mode(ev, 0, PASS_NOT_CAUSE);
+        for (size_t b = 0; b < G; b += EV_CHUNK) household_stages(ev, b, b + EV_CHUNK < G ? b + EV_CHUNK : G);
+        cause_pass(ev);
+        for (size_t b = 0; b < G; b += EV_CHUNK) cause_stages(ev, b, b + EV_CHUNK < G ? b + EV_CHUNK : G);
+    } else {
+        person_pass(ev, 0);
+        for (size_t b = 0; b < G; b += EV_CHUNK) {
+            size_t e = b + EV_CHUNK < G ? b + EV_CHUNK : G;
+            household_stages(ev, b, e);
+            cause_stages(ev, b, e);
+        }
+    }
     for (size_t i = 0; i < ni; i++) {
         ev->ind_raw[i] = ev->arrs[ev->ind_t[i].arr].b3;
         ev->ind_wit[i] = ev->ind_t[i].first_agg >= 0 ? ev->aggs[ev->ind_t[i].first_agg].witness : NULL;

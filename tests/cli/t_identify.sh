@@ -38,3 +38,8 @@ case_run "identify --db not yet" 2 "!" "~registry is not available yet" -- \
     "$UPLIFT" identify --db x.db --profile china-2014-targeted
 case_run "identify bad summary level" 2 "" "~unknown area level .hamlet." -- \
     "$UPLIFT" identify $G/china-2014/persons.csv --profile china-2014-targeted -o "$TMP/y.csv" --summary-by hamlet
+# the same households with member rows in reverse order take the general
+# group-by path (and causes over every household): identical decisions
+case_run "identify rows in any order" 0 "" "" -- \
+    "$UPLIFT" identify $G/china-2014/persons-reversed.csv --profile china-2014-targeted -o "$TMP/cn-rev.csv"
+case_run "identify rows in any order match" 0 "!" "" -- diff -u $G/china-2014/expected-decisions.csv "$TMP/cn-rev.csv"
