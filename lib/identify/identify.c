@@ -200,11 +200,15 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
         upl_dict_intern(c.prof_sha->dict, psha, strlen(psha), &code_sha)) { upl_free(cause_code); CK(UPL_ENOMEM); }
 #undef CK
 #define CK(x) do { if ((x) != UPL_OK) { upl_free(cause_code); rc = upl_error_set(err, UPL_ENOMEM, "out of memory building the decision table"); goto fail; } } while (0)
+    int64_t last_lo = -1, last_hi = -1;
+    char score_txt[160] = "";
+    size_t score_len = 0;
     for (size_t g = 0; g < G; g++) {
         size_t fr = upl_eval_household_first_row(ev, g);
         const char *s;
         size_t l;
-        CK(cell_text(key, fr, &tmp, &s, &l));
+        if (key->type == UPL_STR) s = upl_col_str(key, fr, &l);
+        else CK(cell_text(key, fr, &tmp, &s, &l));
         CK(upl_col_push_str(c.key, s, l));
         for (size_t a = 0; a < n_levels; a++) {
             if (!area_src[a]) continue;
@@ -251,11 +255,17 @@ int upl_identify_households(const upl_identify *r, upl_table **out, upl_error *e
         }
         double sc = lo[g] == hi[g] ? (double)lo[g] / (double)den : NAN;
         CK(push_f64(c.score, sc));
-        char f1[64], f2[64], fb[160];
-        idf_frac_text(lo[g], den, f1, sizeof f1);
-        if (lo[g] == hi[g]) snprintf(fb, sizeof fb, "%s", f1);
-        else { idf_frac_text(hi[g], den, f2, sizeof f2); snprintf(fb, sizeof fb, "%s..%s", f1, f2); }
-        CK(upl_col_push_str(c.score_exact, fb, strlen(fb)));
+        /* score text: few distinct (lo, hi) pairs, formatted once each */
+        if (lo[g] != last_lo || hi[g] != last_hi) {
+            char f1[64], f2[64];
+            idf_frac_text(lo[g], den, f1, sizeof f1);
+            if (lo[g] == hi[g]) snprintf(score_txt, sizeof score_txt, "%s", f1);
+            else { idf_frac_text(hi[g], den, f2, sizeof f2); snprintf(score_txt, sizeof score_txt, "%s..%s", f1, f2); }
+            score_len = strlen(score_txt);
+            last_lo = lo[g];
+            last_hi = hi[g];
+        }
+        CK(upl_col_push_str(c.score_exact, score_txt, score_len));
         CK(push_b3(c.poor, poor[g]));
         if (cat[g] >= 0) {
             CK(upl_col_push_code(c.category, cat[g]));
