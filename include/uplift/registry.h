@@ -177,7 +177,9 @@ enum upl_import_code {
     UPL_IMP_REQUIRED = 13,        /* required value empty */
     UPL_IMP_HOUSEHOLD_FIELDS = 14,/* household columns disagree between member rows */
     UPL_IMP_DATE_MISMATCH = 15,   /* birth_date differs from the date inside the ID */
-    UPL_IMP_CODE_COUNT_ = 16
+    UPL_IMP_CODE_ALIAS = 16,      /* an old or alternative label mapped to the current one (accepted) */
+    UPL_IMP_CODE_UNKNOWN = 17,    /* a label not in the code list (kept as written, warning) */
+    UPL_IMP_CODE_COUNT_ = 18
 };
 UPL_EXPORT const char *upl_import_code_name(int code);
 
@@ -212,6 +214,17 @@ UPL_EXPORT int upl_registry_import_table(upl_registry *r, const upl_table *t, co
                                          upl_import_summary *summary, upl_error *err) UPL_MUST_CHECK;
 /* Print the summary for people (English and 中文). */
 UPL_EXPORT void upl_import_summary_print(const upl_import_summary *s, FILE *f);
+
+/* ---- Code lists ---------------------------------------------------------------
+ * Versioned code lists of the county exports (REGISTRY_FIELDS.md §4): the
+ * current labels, and old labels or codes accepted as aliases of them. */
+/* Canonical label for `label` in the list used by canonical field `field`
+ * ("relation_to_head", "main_poverty_cause", ...): *out is the current
+ * label (borrowed) and *is_alias whether `label` was an alias. Returns
+ * UPL_OK, UPL_ENOTFOUND (label not in the list) or UPL_EUNSUPPORTED (the
+ * field has no code list). */
+UPL_EXPORT int upl_code_normalise(const char *field, const char *label, size_t len, const char **out,
+                                  bool *is_alias);
 
 /* ---- Reading back ----------------------------------------------------------- */
 /* Members of wave `wave` within the actor's scope (and under area prefix

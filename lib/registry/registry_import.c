@@ -153,7 +153,8 @@ const char *upl_import_code_name(int code) {
     static const char *names[UPL_IMP_CODE_COUNT_] = {
         "READ_REJECT", "ID_EXCEL_MANGLED", "ID_INVALID", "ID_LEGACY_15", "ID_NORMALISED",
         "DUP_IN_HOUSEHOLD", "SIZE_MISMATCH", "HEAD_COUNT", "CONFLICT", "OUT_OF_SCOPE",
-        "SEX_MISMATCH", "AGE_IMPLAUSIBLE", "BAD_VALUE", "REQUIRED", "HOUSEHOLD_FIELDS", "DATE_MISMATCH"
+        "SEX_MISMATCH", "AGE_IMPLAUSIBLE", "BAD_VALUE", "REQUIRED", "HOUSEHOLD_FIELDS", "DATE_MISMATCH",
+        "CODE_ALIAS", "CODE_UNKNOWN"
     };
     return (code >= 0 && code < UPL_IMP_CODE_COUNT_) ? names[code] : "UNKNOWN";
 }
@@ -374,6 +375,9 @@ typedef struct ictx {
     const upl_column *year_col;
     upl_arena *arena;                   /* per household */
     finding *finds; size_t n_finds, cap_finds;
+    struct code_warn { size_t row; int field; const char *label; } *code_warns;
+    size_t n_code_warns, cap_code_warns;
+    uint64_t n_code_alias;    /* aliases mapped in the current household */
     FILE *rejects; char *rejects_path; bool rejects_has_header;
     FILE *warnings; char *warnings_path;
     upl_stmt *st_hh_find, *st_hh_up, *st_hw_old, *st_hw_up, *st_mb_up, *st_mw_del, *st_mw_ins,
@@ -641,6 +645,32 @@ static int sex_of_label(const char *s) {
     return 0;
 }
 
+/* Map a code-list label to its current form (arena string); remember
+ * unknown labels for the warnings file. */
+static int normalise_code(ictx *c, int f, size_t row, const char *s, size_t n, const char **out) {
+    const char *canon = NULL;
+    bool alias = false;
+    int st = upl_code_normalise(fields[f].name, s, n, &canon, &alias);
+    *out = NULL;
+    if (st == UPL_OK) {
+        if (alias) c->n_code_alias++;
+        *out = canon;
+        return UPL_OK;
+    }
+    if (st == UPL_ENOTFOUND) {
+        if (c->n_code_warns == c->cap_code_warns) {
+            size_t cap = c->cap_code_warns ? c->cap_code_warns * 2 : 8;
+            struct code_warn *p = upl_reallocarray(c->code_warns, cap, sizeof *p);
+            if (!p) return UPL_ENOMEM;
+            c->code_warns = p; c->cap_code_warns = cap;
+        }
+        const char *copy = upl_arena_strndup(c->arena, s, n);
+        if (!copy) return UPL_ENOMEM;
+        c->code_warns[c->n_code_warns++] = (struct code_warn){ row, f, copy };
+    }
+    return UPL_OK;
+}
+
 /* Parse one value of field f at row into pv; a bad value is a finding. */
 static int parse_value(ictx *c, int f, size_t row, pval *pv, bool *bad) {
     size_t n;
@@ -661,6 +691,11 @@ static int parse_value(ictx *c, int f, size_t row, pval *pv, bool *bad) {
             *bad = true;
             return add_finding(c, row, f, UPL_IMP_BAD_VALUE, "text column stored as a floating-point number "
                                "(digits may be lost); format the column as Text and re-export / 文本列被存为数值");
+        }
+        if (fields[f].t == FT_TEXT) {
+            const char *canon = NULL;
+            if (normalise_code(c, f, row, s, n, &canon)) return UPL_ENOMEM;
+            if (canon) { pv->s = canon; break; }
         }
         pv->s = upl_arena_strndup(c->arena, s, n);
         if (!pv->s) return UPL_ENOMEM;
@@ -706,11 +741,29 @@ static int parse_value(ictx *c, int f, size_t row, pval *pv, bool *bad) {
         pv->s = upl_arena_strndup(c->arena, date, strlen(date));
         if (!pv->s) return UPL_ENOMEM;
         break;
-    case FT_CODES:
-        pv->s = parse_codes(c->arena, s, n);
-        if (!pv->s) return UPL_ENOMEM;
-        if (!*pv->s) pv->is_present = false;
+    case FT_CODES: {
+        const char *joined = parse_codes(c->arena, s, n);
+        if (!joined) return UPL_ENOMEM;
+        if (!*joined) { pv->is_present = false; break; }
+        /* Normalise each label of the multi-select cell. */
+        size_t jl = strlen(joined);
+        char *outb = upl_arena_alloc(c->arena, jl * 4 + 1);
+        if (!outb) return UPL_ENOMEM;
+        size_t o = 0;
+        for (const char *p = joined; *p;) {
+            const char *e = strchr(p, ',');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            const char *canon = NULL;
+            if (normalise_code(c, f, row, p, len, &canon)) return UPL_ENOMEM;
+            if (o) outb[o++] = ',';
+            if (canon) { memcpy(outb + o, canon, strlen(canon)); o += strlen(canon); }
+            else { memcpy(outb + o, p, len); o += len; }
+            p = e ? e + 1 : p + len;
+        }
+        outb[o] = 0;
+        pv->s = outb;
         break;
+    }
     }
     return UPL_OK;
 }
@@ -1033,6 +1086,8 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
     char code[128], area[16];
     upl_arena_reset(c->arena);
     c->n_finds = 0;
+    c->n_code_warns = 0;
+    c->n_code_alias = 0;
     const char *s = fval(c, F_HOUSEHOLD_CODE, rows[0], &n);
     snprintf(code, sizeof code, "%.*s", (int)(n > 120 ? 120 : n), s ? s : "");
     /* Household-level columns must agree between member rows (blanks allowed). */
@@ -1181,8 +1236,13 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
         rc = UPL_OK;
         goto fail;
     }
-    /* Warnings (items 13, 14): recorded, never changing either value. */
+    /* Warnings (items 13, 14, unknown code labels): recorded, never changing a value. */
     c->n_finds = 0;
+    for (size_t j = 0; j < c->n_code_warns; j++)
+        UPL_TRY(add_finding(c, c->code_warns[j].row, c->code_warns[j].field, UPL_IMP_CODE_UNKNOWN,
+                            "`%.60s` is not in the %s code list; kept as written / 代码表中无此值，按原值保存",
+                            c->code_warns[j].label, fields[c->code_warns[j].field].name));
+    c->sum->by_code[UPL_IMP_CODE_ALIAS] += c->n_code_alias;
     int head_year = 0, head_md = 0;
     for (size_t i = 0; i < n_rows; i++) if (!mps[i].is_dup_identical && mps[i].is_head) {
         head_year = mps[i].id.birth_year; head_md = mps[i].id.birth_month * 100 + mps[i].id.birth_day;
@@ -1573,6 +1633,7 @@ fail:
     upl_table_free(c.conv);
     upl_arena_free(c.arena);
     upl_free(c.finds);
+    upl_free(c.code_warns);
     upl_free(c.rejects_path);
     upl_free(c.warnings_path);
     upl_sbuf_free(&c.normalised);

@@ -793,6 +793,69 @@ START_TEST(test_import_profile) {
 }
 END_TEST
 
+/* Versioned code lists: aliases mapped to the current label, unknown labels kept and warned. */
+START_TEST(test_code_lists) {
+    const char *out;
+    bool alias;
+    ck_assert_int_eq(upl_code_normalise("main_poverty_cause", "缺劳动力", strlen("缺劳动力"), &out, &alias), UPL_OK);
+    ck_assert_str_eq(out, "缺劳力");
+    ck_assert(alias);
+    ck_assert_int_eq(upl_code_normalise("other_poverty_causes", "8", 1, &out, &alias), UPL_OK);   /* C2 numbering */
+    ck_assert_str_eq(out, "缺劳力");
+    ck_assert_int_eq(upl_code_normalise("relation_to_head", "户主", strlen("户主"), &out, &alias), UPL_OK);
+    ck_assert(!alias);
+    ck_assert_int_eq(upl_code_normalise("monitoring_category",
+                                        "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难户",
+                                        strlen("因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难户"),
+                                        &out, &alias), UPL_OK);
+    ck_assert_str_eq(out, "突发严重困难户");
+    ck_assert_int_eq(upl_code_normalise("labor_skill", "超人", strlen("超人"), &out, &alias), UPL_ENOTFOUND);
+    ck_assert_int_eq(upl_code_normalise("name", "张三", strlen("张三"), &out, &alias), UPL_EUNSUPPORTED);
+
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(BACKEND_SQLITE, "codes", &uri, &key);
+    char *csv = unit_tmp_path("codes.csv");
+    char id1[19], id2[19];
+    reg_make_id("11010519600101001", id1);
+    reg_make_id("11010519620202002", id2);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "household_code,area_code,household_size,main_poverty_cause,other_poverty_causes,poverty_attribute,"
+             "name,sex,id_number,relation_to_head,health_status,labor_skill\n"
+             "K1,110105001001,2,缺劳动力,\"7、交通落后\",XX户,甲,男性,%s,本人,大病,半劳动力\n"
+             "K1,110105001001,2,缺劳动力,\"7、交通落后\",XX户,乙,女,%s,配偶,\"健康\",普通劳动力\n", id1, id2);
+    ck_assert_int_eq(unit_write_file(csv, text, strlen(text)), 0);
+    upl_import_options o;
+    upl_import_options_init(&o);
+    o.wave = 2020;
+    upl_import_summary sum;
+    upl_error err = {0};
+    ck_assert_msg(upl_registry_import(r, csv, &o, &sum, &err) == UPL_OK, "%s", upl_error_message(&err));
+    ck_assert_uint_eq(sum.households_accepted, 1);
+    /* 缺劳动力, 7, 交通落后, 男性, 本人, 大病, 半劳动力 are aliases; XX户 unknown */
+    ck_assert_uint_eq(sum.by_code[UPL_IMP_CODE_ALIAS], 7);
+    ck_assert_uint_eq(sum.by_code[UPL_IMP_CODE_UNKNOWN], 1);
+    upl_table *t = NULL;
+    ck_assert_int_eq(upl_registry_members(r, 2020, NULL, &t, &err), UPL_OK);
+    char buf[128];
+    ck_assert_str_eq(table_str(t, "main_poverty_cause", 0, buf, sizeof buf), "缺劳力");
+    ck_assert_str_eq(table_str(t, "other_poverty_causes", 0, buf, sizeof buf), "缺技术,交通条件落后");
+    ck_assert_str_eq(table_str(t, "poverty_attribute", 0, buf, sizeof buf), "XX户");
+    ck_assert_str_eq(table_str(t, "relation_to_head", 0, buf, sizeof buf), "户主");
+    ck_assert_str_eq(table_str(t, "health_status", 0, buf, sizeof buf), "患有大病");
+    ck_assert_str_eq(table_str(t, "labor_skill", 0, buf, sizeof buf), "弱劳动力或半劳动力");
+    ck_assert_str_eq(table_str(t, "sex", 0, buf, sizeof buf), "男");
+    upl_table_free(t);
+    char *warn = NULL;
+    if (asprintf(&warn, "%s.warnings.csv", csv) < 0) ck_abort();
+    char *l = grep_file(warn, ",CODE_UNKNOWN,");
+    ck_assert_msg(l && strstr(l, "poverty_attribute") && strstr(l, "XX户"), "%s", l ? l : "(none)");
+    free(l);
+    upl_registry_close(r);
+    free(warn); free(csv); free(uri); free(key);
+}
+END_TEST
+
 Suite *suite_registry(void) {
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("idnum");
@@ -808,6 +871,7 @@ Suite *suite_registry(void) {
     tcase_add_loop_test(tc, test_audit_chain, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_import_missing_columns, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_test(tc, test_key_file);
+    tcase_add_test(tc, test_code_lists);
     tcase_add_loop_test(tc, test_case_exit_workflow, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_case_objection_compare_monitor, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_assist_coverage, BACKEND_SQLITE, BACKEND_PG + 1);
