@@ -90,13 +90,74 @@ START_TEST(f64_matches_strtod) {
 }
 END_TEST
 
+/* The strict UTF-8 check against a second implementation written from
+ * Unicode table 3-7 (decode the code point, then reject overlongs,
+ * surrogates and values above U+10FFFF): every 1-, 2- and 3-byte sequence,
+ * then seeded random strings mixing ASCII, CJK and broken bytes. */
+size_t upl__utf8_invalid_at(const char *s, size_t len);
+
+static size_t ref_utf8(const unsigned char *s, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i], n, cp;
+        if (c < 0x80) { i++; continue; }
+        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+        else return i;
+        if (i + n >= len) return i;
+        for (unsigned k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        static const unsigned min_cp[4] = { 0, 0x80, 0x800, 0x10000 };
+        if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += n + 1;
+    }
+    return len;
+}
+
+START_TEST(utf8_strict_matches_reference) {
+    unsigned char b[40];
+    for (unsigned x = 0; x < (1u << 24); x += (x < (1u << 16) ? 1 : 61)) {   /* all 1-2 byte and every 61st 3-byte string */
+        b[0] = (unsigned char)(x >> 16); b[1] = (unsigned char)(x >> 8); b[2] = (unsigned char)x;
+        for (size_t n = 1; n <= 3; n++) {
+            const unsigned char *p = b + 3 - n;
+            ck_assert_uint_eq(upl__utf8_invalid_at((const char *)p, n), ref_utf8(p, n));
+        }
+    }
+    uint64_t r = 99;
+    static const char *const pieces[] = { "a", "0123456789abcdef", "王", "芳", "\xC2\xA5", "\xF0\x9F\x98\x80",
+                                          "\xED\xA0\x80", "\xE0\x80\xAF", "\xC0\xAF", "\xF4\x90\x80\x80",
+                                          "\xE4\xB8", "\x80", "\xFF", "\xEF\xBB\xBF" };
+    char buf[400];
+    for (int t = 0; t < 50000; t++) {
+        size_t n = 0;
+        int k = (int)(r % 12);
+        for (int j = 0; j < k; j++) {
+            r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+            /* mostly valid pieces, sometimes a broken one */
+            size_t pick = (r >> 8) % 100 < 90 ? (r >> 16) % 4 : 4 + (r >> 16) % 10;
+            const char *pc = pieces[pick];
+            size_t l = strlen(pc);
+            memcpy(buf + n, pc, l);
+            n += l;
+        }
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        ck_assert_uint_eq(upl__utf8_invalid_at(buf, n), ref_utf8((const unsigned char *)buf, n));
+    }
+}
+END_TEST
+
 Suite *suite_io_number(void) {
     Suite *s = suite_create("io_number");
     TCase *tc = tcase_create("parse");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, f64_exact_values);
     tcase_add_test(tc, f64_strict_rejects);
     tcase_add_test(tc, i64_bounds);
     tcase_add_test(tc, f64_matches_strtod);
+    tcase_add_test(tc, utf8_strict_matches_reference);
     suite_add_tcase(s, tc);
     return s;
 }
