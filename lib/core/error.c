@@ -103,6 +103,9 @@ const char *upl_error_message(upl_error *err) {
         if (err->line) n += (size_t)snprintf(s + n, cap - n, "%llu:", (unsigned long long)err->line);
         if (err->line && err->column) n += (size_t)snprintf(s + n, cap - n, "%llu:", (unsigned long long)err->column);
         n += (size_t)snprintf(s + n, cap - n, " ");
+    } else if (err->line) {
+        /* no file: the location is a row of an in-memory table */
+        n += (size_t)snprintf(s + n, cap - n, "row %llu: ", (unsigned long long)err->line);
     }
     if (err->field) n += (size_t)snprintf(s + n, cap - n, "column `%s`: ", err->field);
     snprintf(s + n, cap - n, "%s", msg);

@@ -1,7 +1,8 @@
 /* groupby.c — dense group ids from one or more key columns. Each key column
  * is first reduced to ranks of its distinct values (sorted: numbers
  * numerically, text bytewise), the ranks are combined into one integer per
- * row, and the distinct combinations are numbered in sorted order. */
+ * row, and the distinct combinations are numbered in sorted order. Hashing
+ * keeps it O(n) in the rows; only distinct values and groups are sorted. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,48 +85,141 @@ static int cmp_i64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Open-addressing map from 64-bit keys to 32-bit values: O(1) per row, so
+ * group-by is O(n) plus a sort of the distinct values only. */
+typedef struct u64map {
+    uint64_t *keys;
+    uint32_t *vals;   /* UINT32_MAX = empty slot */
+    size_t n_slots, n_used;
+} u64map;
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27; x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static void u64map_free(u64map *m) {
+    upl_free(m->keys);
+    upl_free(m->vals);
+    m->keys = NULL;
+    m->vals = NULL;
+}
+
+static int u64map_init(u64map *m, size_t n_slots) {
+    m->n_slots = n_slots;
+    m->n_used = 0;
+    m->keys = upl_malloc(n_slots * sizeof *m->keys);
+    m->vals = upl_malloc(n_slots * sizeof *m->vals);
+    if (!m->keys || !m->vals) { u64map_free(m); return UPL_ENOMEM; }
+    memset(m->vals, 0xff, n_slots * sizeof *m->vals);
+    return UPL_OK;
+}
+
+/* Slot of key (existing or the empty slot where it belongs). */
+static inline size_t u64map_slot(const u64map *m, uint64_t key) {
+    size_t mask = m->n_slots - 1;
+    size_t i = mix64(key) & mask;
+    while (m->vals[i] != UINT32_MAX && m->keys[i] != key) i = (i + 1) & mask;
+    return i;
+}
+
+/* Insert key with value *val if absent (grows); *val gets the stored value. */
+static int u64map_put(u64map *m, uint64_t key, uint32_t *val) {
+    size_t i = u64map_slot(m, key);
+    if (m->vals[i] != UINT32_MAX) { *val = m->vals[i]; return UPL_OK; }
+    if ((m->n_used + 1) * 2 > m->n_slots) {
+        u64map bigger;
+        if (u64map_init(&bigger, m->n_slots * 2)) return UPL_ENOMEM;
+        for (size_t j = 0; j < m->n_slots; j++)
+            if (m->vals[j] != UINT32_MAX) {
+                size_t k = u64map_slot(&bigger, m->keys[j]);
+                bigger.keys[k] = m->keys[j];
+                bigger.vals[k] = m->vals[j];
+            }
+        bigger.n_used = m->n_used;
+        u64map_free(m);
+        *m = bigger;
+        i = u64map_slot(m, key);
+    }
+    m->keys[i] = key;
+    m->vals[i] = *val;
+    m->n_used++;
+    return UPL_OK;
+}
+
+static inline bool int_key(const upl_column *c, size_t r, int64_t *v) {
+    if (c->type == UPL_I64) *v = c->v.i64[r];
+    else if (c->type == UPL_BOOL) *v = c->v.b[r];
+    else {
+        double d = c->v.f64[r];
+        if (!(d == (double)(int64_t)d) || d > 9.2e18 || d < -9.2e18) return false;
+        *v = (int64_t)d;
+    }
+    return true;
+}
+
 static int rank_int(const upl_column *c, keyinfo *k, upl_error *err) {
     size_t n = c->n_rows;
-    int64_t *vals = upl_malloc((n ? n : 1) * sizeof *vals);
+    int rc = UPL_OK;
+    u64map map = {0};
+    int64_t *vals = NULL;
+    uint32_t *rank_of_id = NULL;
+    size_t nd = 0, cap = 64;
     k->rank = upl_malloc((n ? n : 1) * sizeof *k->rank);
-    size_t nv = 0;
-    if (!vals || !k->rank) { upl_free(vals); return upl_error_set(err, UPL_ENOMEM, "out of memory in group-by"); }
-    for (size_t r = 0; r < n; r++) {
-        if (!upl_col_is_valid(c, r)) continue;
-        int64_t v;
-        if (c->type == UPL_I64) v = c->v.i64[r];
-        else if (c->type == UPL_BOOL) v = c->v.b[r];
-        else {
-            double d = c->v.f64[r];
-            if (!(d == (double)(int64_t)d) || d > 9.2e18 || d < -9.2e18) {
-                upl_free(vals);
-                return upl_error_at(err, UPL_ESCHEMA, NULL, r + 1, 0, c->name,
-                                    "group key must be whole numbers or text, found %.17g", d);
-            }
-            v = (int64_t)d;
-        }
-        vals[nv++] = v;
-    }
-    qsort(vals, nv, sizeof *vals, cmp_i64);
-    size_t nd = 0;
-    for (size_t i = 0; i < nv; i++)
-        if (i == 0 || vals[i] != vals[nd - 1]) vals[nd++] = vals[i];
-    k->labels = upl_calloc(nd + 1, sizeof *k->labels);
-    if (!k->labels) { upl_free(vals); return upl_error_set(err, UPL_ENOMEM, "out of memory in group-by"); }
-    for (size_t i = 0; i < nd; i++) {
-        if (c->type == UPL_BOOL) k->labels[i] = upl_strdup(vals[i] ? "true" : "false");
-        else k->labels[i] = upl_asprintf("%lld", (long long)vals[i]);
-        if (!k->labels[i]) { k->n_distinct = (uint32_t)i; upl_free(vals); return upl_error_set(err, UPL_ENOMEM, "out of memory"); }
-    }
-    k->n_distinct = (uint32_t)nd;
+    vals = upl_malloc(cap * sizeof *vals);
+    if (!k->rank || !vals || u64map_init(&map, 256)) goto nomem;
+    /* pass 1: first-seen id per distinct value, stored in k->rank */
     for (size_t r = 0; r < n; r++) {
         if (!upl_col_is_valid(c, r)) { k->rank[r] = MISSING; continue; }
-        int64_t v = c->type == UPL_I64 ? c->v.i64[r] : c->type == UPL_BOOL ? c->v.b[r] : (int64_t)c->v.f64[r];
-        const int64_t *hit = bsearch(&v, vals, nd, sizeof *vals, cmp_i64);
-        k->rank[r] = (uint32_t)(hit - vals);
+        int64_t v;
+        if (!int_key(c, r, &v)) {
+            rc = upl_error_at(err, UPL_ESCHEMA, NULL, r + 1, 0, c->name,
+                              "group key must be whole numbers or text, found %.17g", c->v.f64[r]);
+            goto done;
+        }
+        uint32_t id = (uint32_t)nd;
+        if (u64map_put(&map, (uint64_t)v, &id)) goto nomem;
+        if (id == nd) {
+            if (nd == cap) {
+                int64_t *nv = upl_reallocarray(vals, cap * 2, sizeof *nv);
+                if (!nv) goto nomem;
+                vals = nv;
+                cap *= 2;
+            }
+            vals[nd++] = v;
+        }
+        k->rank[r] = id;
     }
+    /* sort the distinct values; map first-seen ids to ranks */
+    int64_t *sorted = upl_malloc((nd ? nd : 1) * sizeof *sorted);
+    rank_of_id = upl_malloc((nd ? nd : 1) * sizeof *rank_of_id);
+    if (!sorted || !rank_of_id) { upl_free(sorted); goto nomem; }
+    memcpy(sorted, vals, nd * sizeof *sorted);
+    qsort(sorted, nd, sizeof *sorted, cmp_i64);
+    for (size_t i = 0; i < nd; i++) {
+        const int64_t *hit = bsearch(&vals[i], sorted, nd, sizeof *sorted, cmp_i64);
+        rank_of_id[i] = (uint32_t)(hit - sorted);
+    }
+    k->labels = upl_calloc(nd + 1, sizeof *k->labels);
+    if (!k->labels) { upl_free(sorted); goto nomem; }
+    for (size_t i = 0; i < nd; i++) {
+        if (c->type == UPL_BOOL) k->labels[i] = upl_strdup(sorted[i] ? "true" : "false");
+        else k->labels[i] = upl_asprintf("%lld", (long long)sorted[i]);
+        if (!k->labels[i]) { k->n_distinct = (uint32_t)i; upl_free(sorted); goto nomem; }
+    }
+    k->n_distinct = (uint32_t)nd;
+    upl_free(sorted);
+    for (size_t r = 0; r < n; r++)
+        if (k->rank[r] != MISSING) k->rank[r] = rank_of_id[k->rank[r]];
+    goto done;
+nomem:
+    rc = upl_error_set(err, UPL_ENOMEM, "out of memory in group-by");
+done:
+    u64map_free(&map);
     upl_free(vals);
-    return UPL_OK;
+    upl_free(rank_of_id);
+    return rc;
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -180,9 +274,8 @@ int upl_groupby_build(const upl_table *t, const char *const *keys, size_t n_keys
         stride *= card;
     }
     combo = upl_malloc((n ? n : 1) * sizeof *combo);
-    distinct = upl_malloc((n ? n : 1) * sizeof *distinct);
     g = upl_calloc(1, sizeof *g);
-    UPL_FAIL_IF(!combo || !distinct || !g, err, UPL_ENOMEM, "out of memory in group-by");
+    UPL_FAIL_IF(!combo || !g, err, UPL_ENOMEM, "out of memory in group-by");
     g->n_rows = n;
     g->n_keys = n_keys;
     g->group_of_row = upl_malloc((n ? n : 1) * sizeof *g->group_of_row);
@@ -190,32 +283,82 @@ int upl_groupby_build(const upl_table *t, const char *const *keys, size_t n_keys
     UPL_FAIL_IF(!g->group_of_row || !g->key_names, err, UPL_ENOMEM, "out of memory in group-by");
     for (size_t k = 0; k < n_keys; k++)
         UPL_FAIL_IF(!(g->key_names[k] = upl_strdup(keys[k])), err, UPL_ENOMEM, "out of memory");
-    size_t nd = 0;
     for (size_t r = 0; r < n; r++) {
         uint64_t v = 0;
-        bool missing = false;
         for (size_t k = 0; k < n_keys; k++) {
             uint32_t rk = ki[k].rank[r];
-            if (rk == MISSING) { missing = true; break; }
+            if (rk == MISSING) { v = UINT64_MAX; break; }
             v += (uint64_t)rk * strides[k];
         }
-        combo[r] = missing ? UINT64_MAX : v;
-        if (!missing) distinct[nd++] = v;
+        combo[r] = v;
     }
-    qsort(distinct, nd, sizeof *distinct, cmp_u64);
+    /* Distinct combinations: a dense table when the key space is small (the
+     * usual province x urban), else a hash map; then sorted, so group ids
+     * follow key order. O(n) + O(groups log groups). */
     size_t ng = 0;
-    for (size_t i = 0; i < nd; i++)
-        if (i == 0 || distinct[i] != distinct[ng - 1]) distinct[ng++] = distinct[i];
-    UPL_FAIL_IF(ng > INT32_MAX, err, UPL_ELIMIT, "too many groups");
+    if (stride <= ((uint64_t)1 << 22)) {
+        uint32_t *dense = upl_malloc(stride * sizeof *dense);
+        UPL_FAIL_IF(!dense, err, UPL_ENOMEM, "out of memory in group-by");
+        memset(dense, 0, stride * sizeof *dense);
+        for (size_t r = 0; r < n; r++)
+            if (combo[r] != UINT64_MAX) dense[combo[r]] = 1;
+        for (uint64_t q = 0; q < stride; q++) ng += dense[q];
+        distinct = upl_malloc((ng ? ng : 1) * sizeof *distinct);
+        if (!distinct) { upl_free(dense); UPL_FAIL_IF(true, err, UPL_ENOMEM, "out of memory in group-by"); }
+        ng = 0;
+        for (uint64_t q = 0; q < stride; q++)
+            if (dense[q]) { dense[q] = (uint32_t)ng; distinct[ng++] = q; }
+        UPL_FAIL_IF(ng > INT32_MAX, err, UPL_ELIMIT, "too many groups");
+        for (size_t r = 0; r < n; r++)
+            g->group_of_row[r] = combo[r] == UINT64_MAX ? -1 : (int32_t)dense[combo[r]];
+        upl_free(dense);
+    } else {
+        u64map map = {0};
+        size_t cap = 64;
+        uint32_t *rank_of_id = NULL;
+        distinct = upl_malloc(cap * sizeof *distinct);
+        if (!distinct || u64map_init(&map, 1024)) { u64map_free(&map); UPL_FAIL_IF(true, err, UPL_ENOMEM, "out of memory in group-by"); }
+        for (size_t r = 0; r < n && rc == UPL_OK; r++) {
+            if (combo[r] == UINT64_MAX) { g->group_of_row[r] = -1; continue; }
+            uint32_t id = (uint32_t)ng;
+            if (ng >= INT32_MAX) rc = upl_error_set(err, UPL_ELIMIT, "too many groups");
+            else if (u64map_put(&map, combo[r], &id)) rc = upl_error_set(err, UPL_ENOMEM, "out of memory in group-by");
+            else if (id == ng) {
+                if (ng == cap) {
+                    uint64_t *nd2 = upl_reallocarray(distinct, cap * 2, sizeof *nd2);
+                    if (!nd2) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory in group-by"); break; }
+                    distinct = nd2;
+                    cap *= 2;
+                }
+                distinct[ng++] = combo[r];
+            }
+            g->group_of_row[r] = (int32_t)id;
+        }
+        u64map_free(&map);
+        if (rc) goto fail;
+        /* renumber first-seen ids into sorted key order */
+        uint64_t *sorted = upl_malloc((ng ? ng : 1) * sizeof *sorted);
+        rank_of_id = upl_malloc((ng ? ng : 1) * sizeof *rank_of_id);
+        if (!sorted || !rank_of_id) { upl_free(sorted); upl_free(rank_of_id); UPL_FAIL_IF(true, err, UPL_ENOMEM, "out of memory in group-by"); }
+        memcpy(sorted, distinct, ng * sizeof *sorted);
+        qsort(sorted, ng, sizeof *sorted, cmp_u64);
+        for (size_t i = 0; i < ng; i++) {
+            const uint64_t *hit = bsearch(&distinct[i], sorted, ng, sizeof *sorted, cmp_u64);
+            rank_of_id[i] = (uint32_t)(hit - sorted);
+        }
+        for (size_t r = 0; r < n; r++)
+            if (g->group_of_row[r] >= 0) g->group_of_row[r] = (int32_t)rank_of_id[g->group_of_row[r]];
+        upl_free(distinct);
+        distinct = sorted;
+        upl_free(rank_of_id);
+    }
     g->n_groups = (int32_t)ng;
     g->labels = upl_calloc(ng + 1, sizeof *g->labels);
     g->group_rows = upl_calloc(ng + 1, sizeof *g->group_rows);
     UPL_FAIL_IF(!g->labels || !g->group_rows, err, UPL_ENOMEM, "out of memory in group-by");
     for (size_t r = 0; r < n; r++) {
-        if (combo[r] == UINT64_MAX) { g->group_of_row[r] = -1; g->n_missing_key++; continue; }
-        const uint64_t *hit = bsearch(&combo[r], distinct, ng, sizeof *distinct, cmp_u64);
-        g->group_of_row[r] = (int32_t)(hit - distinct);
-        g->group_rows[hit - distinct]++;
+        if (g->group_of_row[r] < 0) { g->n_missing_key++; continue; }
+        g->group_rows[g->group_of_row[r]]++;
     }
     for (size_t i = 0; i < ng; i++) {
         g->labels[i] = upl_calloc(n_keys, sizeof **g->labels);

@@ -381,6 +381,94 @@ START_TEST(groupby_two_keys_sorted_with_missing) {
 }
 END_TEST
 
+/* Many key combinations take the hash path; ids must still follow key order. */
+typedef struct pair_row { int64_t a, b; size_t row; } pair_row;
+static int cmp_pair(const void *x, const void *y) {
+    const pair_row *p = x, *q = y;
+    if (p->a != q->a) return (p->a > q->a) - (p->a < q->a);
+    return (p->b > q->b) - (p->b < q->b);
+}
+
+START_TEST(groupby_hash_path_matches_sorted_reference) {
+    size_t n = 20000;
+    upl_table *t = upl_table_new();
+    upl_column *a, *b;
+    upl_error e = {0};
+    ck_assert_int_eq(upl_table_add_column(t, "a", UPL_I64, &a, &e), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "b", UPL_F64, &b, &e), UPL_OK);
+    pair_row *ref = malloc(n * sizeof *ref);
+    for (size_t i = 0; i < n; i++) {
+        int64_t va = (int64_t)((i * 7919) % 3001) - 1500, vb = (int64_t)(i % 2999);
+        ck_assert_int_eq(upl_col_push_i64(a, va), UPL_OK);
+        ck_assert_int_eq(upl_col_push_f64(b, (double)vb), UPL_OK);
+        ref[i] = (pair_row){ va, vb, i };
+    }
+    const char *keys[] = { "a", "b" };   /* 3001 x 2999 > 2^22 combinations */
+    upl_groupby *g;
+    ck_assert_int_eq(upl_groupby_build(t, keys, 2, &g, &e), UPL_OK);
+    qsort(ref, n, sizeof *ref, cmp_pair);
+    int32_t id = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || cmp_pair(&ref[i], &ref[i - 1]) != 0) id++;
+        ck_assert_int_eq(g->group_of_row[ref[i].row], id);
+        char la[32], lb[32];
+        snprintf(la, sizeof la, "%lld", (long long)ref[i].a);
+        snprintf(lb, sizeof lb, "%lld", (long long)ref[i].b);
+        ck_assert_str_eq(g->labels[id][0], la);
+        ck_assert_str_eq(g->labels[id][1], lb);
+    }
+    ck_assert_int_eq(g->n_groups, id + 1);
+    upl_groupby_free(g);
+    /* a fractional value in a numeric key is an error naming row and column */
+    ck_assert_int_eq(upl_col_push_i64(a, 1), UPL_OK);
+    ck_assert_int_eq(upl_col_push_f64(b, 2.5), UPL_OK);
+    ck_assert_int_eq(upl_groupby_build(t, keys, 2, &g, &e), UPL_ESCHEMA);
+    ck_assert_ptr_nonnull(strstr(upl_error_message(&e), "row 20001: column `b`: group key must be whole numbers"));
+    upl_error_clear(&e);
+    free(ref);
+    upl_table_free(t);
+}
+END_TEST
+
+START_TEST(groupby_alloc_failure_loop) {
+    upl_table *t = upl_table_new();
+    upl_column *a, *b, *c;
+    upl_error e = {0};
+    ck_assert_int_eq(upl_table_add_column(t, "a", UPL_I64, &a, &e), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "b", UPL_I64, &b, &e), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "c", UPL_STR, &c, &e), UPL_OK);
+    for (int i = 0; i < 3000; i++) {
+        ck_assert_int_eq(upl_col_push_i64(a, i % 2500), UPL_OK);
+        ck_assert_int_eq(upl_col_push_i64(b, (i * 31) % 2003), UPL_OK);
+        char lab[16];
+        int len = snprintf(lab, sizeof lab, "v%d", i % 40);
+        ck_assert_int_eq(upl_col_push_str(c, lab, (size_t)len), UPL_OK);
+    }
+    const char *sets[2][2] = { { "a", "b" }, { "c", "a" } };   /* hash path, dense path */
+    for (int set = 0; set < 2; set++) {
+        bool done = false;
+        for (long n = 1; n < 100000 && !done; n += n < 300 ? 1 : 97) {   /* every early point, then a stride */
+            upl_groupby *g = NULL;
+            upl_alloc_fail_after(n, false);
+            int rc = upl_groupby_build(t, sets[set], 2, &g, &e);
+            bool failed = upl_alloc_failed();
+            upl_alloc_fail_after(0, false);
+            if (failed) {
+                ck_assert_int_eq(rc, UPL_ENOMEM);
+                ck_assert_ptr_null(g);
+            } else {
+                ck_assert_int_eq(rc, UPL_OK);
+                done = true;
+            }
+            upl_groupby_free(g);
+            upl_error_clear(&e);
+        }
+        ck_assert(done);
+    }
+    upl_table_free(t);
+}
+END_TEST
+
 Suite *suite_core(void) {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
@@ -396,6 +484,8 @@ Suite *suite_core(void) {
     tcase_add_test(tc, pool_results_independent_of_threads);
     tcase_add_test(tc, radix_sort_matches_qsort_with_payload);
     tcase_add_test(tc, groupby_two_keys_sorted_with_missing);
+    tcase_add_test(tc, groupby_hash_path_matches_sorted_reference);
+    tcase_add_test(tc, groupby_alloc_failure_loop);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -617,8 +617,8 @@ START_TEST(test_table_wrapper) {
 }
 END_TEST
 
-/* The wrapper's fast group-by gives exactly upl_groupby_build's ids and labels. */
-START_TEST(test_fast_groupby_matches_core) {
+/* The table wrapper hands back upl_groupby_build's ids and labels (CAT, I64, BOOL and missing keys). */
+START_TEST(test_table_input_groups_match_core) {
     upl_table *t = upl_table_new();
     upl_column *a = NULL, *b = NULL, *c = NULL, *y = NULL, *s = NULL;
     upl_error err = {0};
@@ -692,7 +692,7 @@ Suite *suite_measure(void) {
     tcase_add_test(tc, test_accumulator_merge);
     tcase_add_test(tc, test_alloc_failures);
     tcase_add_test(tc, test_table_wrapper);
-    tcase_add_test(tc, test_fast_groupby_matches_core);
+    tcase_add_test(tc, test_table_input_groups_match_core);
     suite_add_tcase(s, tc);
     return s;
 }
