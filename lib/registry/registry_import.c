@@ -360,6 +360,8 @@ typedef struct finding {
     char *msg;           /* arena */
 } finding;
 
+#define MEMBER_BATCH 8
+
 typedef struct ictx {
     upl_registry *r;
     const upl_table *t;
@@ -380,6 +382,10 @@ typedef struct ictx {
     uint64_t n_code_alias;    /* aliases mapped in the current household */
     FILE *rejects; char *rejects_path; bool rejects_has_header;
     FILE *warnings; char *warnings_path;
+    /* Members are written MEMBER_BATCH rows per statement (multi-row VALUES);
+     * statements for k rows are prepared on first use. */
+    upl_stmt *st_mb_batch[MEMBER_BATCH + 1], *st_mw_batch[MEMBER_BATCH + 1];
+    char *mb_cols, *mb_tuple, *mb_set, *mw_cols, *mw_tuple;
     upl_stmt *st_hh_find, *st_hh_up, *st_hw_old, *st_hw_up, *st_mb_up, *st_mw_del, *st_mw_ins,
              *st_conflict_find, *st_conflict_ins, *st_quar;
     char *sql_hw_old;
@@ -574,21 +580,17 @@ static int prepare_all(ictx *c) {
     UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
     UPL_TRY(db->vt->prepare(db, sql.s, &c->st_hw_old, c->err));
     upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set); upl_sbuf_free(&sql);
-    /* member */
+    /* member and member_wave: fragments kept for the batch statements */
     add_cols(c, LV_MB, &cols, &vals, &set, &np);
-    upl_sbuf_fmt(&sql, "INSERT INTO member (household_id, member_key%s, created_at, updated_at)"
-                       " VALUES (?, ?%s, ?, ?) ON CONFLICT (household_id, member_key) DO UPDATE SET"
-                       " updated_at = excluded.updated_at%s RETURNING id",
-                 cols.s ? cols.s : "", vals.s ? vals.s : "", set.s ? set.s : "");
-    UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
-    UPL_TRY(db->vt->prepare(db, sql.s, &c->st_mb_up, c->err));
-    upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set); upl_sbuf_free(&sql);
-    /* member_wave */
+    c->mb_cols = upl_strdup(cols.s ? cols.s : "");
+    c->mb_tuple = upl_asprintf("(?, ?%s, ?, ?)", vals.s ? vals.s : "");
+    c->mb_set = upl_strdup(set.s ? set.s : "");
+    upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set);
     add_cols(c, LV_MW, &cols, &vals, &set, &np);
-    upl_sbuf_fmt(&sql, "INSERT INTO member_wave (member_id, wave, household_id%s, import_id)"
-                       " VALUES (?, ?, ?%s, ?)", cols.s ? cols.s : "", vals.s ? vals.s : "");
-    UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
-    UPL_TRY(db->vt->prepare(db, sql.s, &c->st_mw_ins, c->err));
+    c->mw_cols = upl_strdup(cols.s ? cols.s : "");
+    c->mw_tuple = upl_asprintf("(?, ?, ?%s, ?)", vals.s ? vals.s : "");
+    UPL_FAIL_IF(cols.failed || vals.failed || set.failed || !c->mb_cols || !c->mb_tuple || !c->mb_set ||
+                !c->mw_cols || !c->mw_tuple, c->err, UPL_ENOMEM, "out of memory");
     UPL_TRY(db->vt->prepare(db, "DELETE FROM member_wave WHERE household_id = ? AND wave = ?", &c->st_mw_del, c->err));
     UPL_TRY(db->vt->prepare(db, "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code,"
                                 " hb.household_code, hb.area_code FROM member_wave w"
@@ -617,6 +619,11 @@ static void finalize_all(ictx *c) {
         if (*all[i]) db->vt->finalize(*all[i]);
         *all[i] = NULL;
     }
+    for (int k = 0; k <= MEMBER_BATCH; k++) {
+        if (c->st_mb_batch[k]) db->vt->finalize(c->st_mb_batch[k]);
+        if (c->st_mw_batch[k]) db->vt->finalize(c->st_mw_batch[k]);
+        c->st_mb_batch[k] = c->st_mw_batch[k] = NULL;
+    }
 }
 
 /* ---- per-household processing ---------------------------------------------------- */
@@ -627,6 +634,8 @@ typedef struct member_parse {
     char blind[33];
     bool is_head;
     bool is_dup_identical;   /* folded into an earlier identical row */
+    char key[160];           /* member_key: p:<person_code> or i:<blind index> */
+    int64_t member_id;
 } member_parse;
 
 static bool is_head_label(const char *s) {
@@ -1066,6 +1075,34 @@ fail:
     return rc;
 }
 
+/* The k-row member upsert (RETURNING id, member_key: rows are matched back
+ * by key, not by position) and the k-row member_wave insert. */
+static int batch_statements(ictx *c, int k, upl_stmt **mb, upl_stmt **mw) {
+    int rc = UPL_OK;
+    upl_db *db = c->r->db;
+    upl_sbuf a = {0}, b = {0};
+    if (!c->st_mb_batch[k]) {
+        upl_sbuf_fmt(&a, "INSERT INTO member (household_id, member_key%s, created_at, updated_at) VALUES ", c->mb_cols);
+        for (int i = 0; i < k; i++) upl_sbuf_fmt(&a, "%s%s", i ? ", " : "", c->mb_tuple);
+        upl_sbuf_fmt(&a, " ON CONFLICT (household_id, member_key) DO UPDATE SET updated_at = excluded.updated_at%s"
+                         " RETURNING id, member_key", c->mb_set);
+        UPL_FAIL_IF(a.failed, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(db->vt->prepare(db, a.s, &c->st_mb_batch[k], c->err));
+    }
+    if (!c->st_mw_batch[k]) {
+        upl_sbuf_fmt(&b, "INSERT INTO member_wave (member_id, wave, household_id%s, import_id) VALUES ", c->mw_cols);
+        for (int i = 0; i < k; i++) upl_sbuf_fmt(&b, "%s%s", i ? ", " : "", c->mw_tuple);
+        UPL_FAIL_IF(b.failed, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(db->vt->prepare(db, b.s, &c->st_mw_batch[k], c->err));
+    }
+    *mb = c->st_mb_batch[k];
+    *mw = c->st_mw_batch[k];
+fail:
+    upl_sbuf_free(&a);
+    upl_sbuf_free(&b);
+    return rc;
+}
+
 static bool same_member_rows(const ictx *c, size_t a, size_t b) {
     for (int f = 0; f < N_FIELDS; f++) {
         if (!c->col[f]) continue;
@@ -1215,6 +1252,22 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
             }
         }
     }
+    /* Member keys; one person code twice in a household is a duplicate too. */
+    int pc_f = field_index("person_code");
+    for (size_t i = 0; i < n_rows; i++) {
+        member_parse *mp = &mps[i];
+        if (mp->is_dup_identical || mp->id.status != UPL_ID_OK) continue;
+        if (mp->v[pc_f].is_present) snprintf(mp->key, sizeof mp->key, "p:%.150s", mp->v[pc_f].s);
+        else snprintf(mp->key, sizeof mp->key, "i:%s", mp->blind);
+        for (size_t j = 0; j < i; j++) {
+            if (mps[j].is_dup_identical || mps[j].id.status != UPL_ID_OK || strcmp(mps[j].key, mp->key)) continue;
+            bad = true;
+            UPL_TRY(add_finding(c, rows[i], pc_f, UPL_IMP_DUP_IN_HOUSEHOLD,
+                                "person_code repeated from line %llu of this household / 人编号在户内重复",
+                                (unsigned long long)row_line(c, mps[j].row)));
+            break;
+        }
+    }
     /* Household composition (item 9). */
     if (hv[field_index("household_size")].is_present && !bad) {
         int64_t declared = hv[field_index("household_size")].i;
@@ -1336,39 +1389,55 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
         UPL_TRY(step_done(c, c->st_mw_del));
         vt->reset(c->st_mw_del);
     }
-    int pc_f = field_index("person_code");
-    for (size_t i = 0; i < n_rows; i++) {
-        member_parse *mp = &mps[i];
-        if (mp->is_dup_identical) continue;
-        char key[160];
-        if (mp->v[pc_f].is_present) snprintf(key, sizeof key, "p:%s", mp->v[pc_f].s);
-        else snprintf(key, sizeof key, "i:%s", mp->blind);
-        bool row = false;
+    /* Members, up to MEMBER_BATCH per statement. */
+    size_t n_live = 0;
+    for (size_t i = 0; i < n_rows; i++) if (!mps[i].is_dup_identical) mps[n_live++] = mps[i];
+    for (size_t b0 = 0; b0 < n_live; b0 += MEMBER_BATCH) {
+        int kb = (int)(n_live - b0 < MEMBER_BATCH ? n_live - b0 : MEMBER_BATCH);
+        upl_stmt *mb = NULL, *mw = NULL;
+        UPL_TRY(batch_statements(c, kb, &mb, &mw));
         int k = 1;
-        upl_stmt *st = c->st_mb_up;
-        vt->reset(st);
-        rc = vt->bind_i64(st, k++, hh_id);
-        if (!rc) rc = vt->bind_text(st, k++, key, (size_t)-1);
-        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(bind_level(c, st, &k, LV_MB, mp->v, mp));
-        rc = vt->bind_text(st, k++, c->now, (size_t)-1);
-        if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
-        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(vt->step(st, &row, c->err));
-        UPL_FAIL_IF(!row, c->err, UPL_EDB, "member upsert returned no id");
-        int64_t member_id = vt->col_i64(st, 0);
-        vt->reset(st);
-        st = c->st_mw_ins;
+        vt->reset(mb);
+        for (int j = 0; j < kb; j++) {
+            member_parse *mp = &mps[b0 + (size_t)j];
+            rc = vt->bind_i64(mb, k++, hh_id);
+            if (!rc) rc = vt->bind_text(mb, k++, mp->key, (size_t)-1);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(bind_level(c, mb, &k, LV_MB, mp->v, mp));
+            rc = vt->bind_text(mb, k++, c->now, (size_t)-1);
+            if (!rc) rc = vt->bind_text(mb, k++, c->now, (size_t)-1);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        }
+        bool row = false;
+        int got = 0;
+        UPL_TRY(vt->step(mb, &row, c->err));
+        while (row) {
+            size_t kl;
+            const char *rk = vt->col_text(mb, 1, &kl);
+            for (int j = 0; rk && j < kb; j++) {
+                member_parse *mp = &mps[b0 + (size_t)j];
+                if (strlen(mp->key) == kl && !memcmp(mp->key, rk, kl)) { mp->member_id = vt->col_i64(mb, 0); got++; break; }
+            }
+            UPL_TRY(vt->step(mb, &row, c->err));
+        }
+        vt->reset(mb);
+        UPL_FAIL_IF(got != kb, c->err, UPL_EDB, "member upsert returned %d ids for %d members", got, kb);
         k = 1;
-        vt->reset(st);
-        rc = vt->bind_i64(st, k++, member_id);
-        if (!rc) rc = vt->bind_i64(st, k++, c->wave);
-        if (!rc) rc = vt->bind_i64(st, k++, hh_id);
-        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(bind_level(c, st, &k, LV_MW, mp->v, mp));
-        UPL_FAIL_IF(vt->bind_i64(st, k++, c->import_id), c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(step_done(c, st));
-        vt->reset(st);
+        vt->reset(mw);
+        for (int j = 0; j < kb; j++) {
+            member_parse *mp = &mps[b0 + (size_t)j];
+            rc = vt->bind_i64(mw, k++, mp->member_id);
+            if (!rc) rc = vt->bind_i64(mw, k++, c->wave);
+            if (!rc) rc = vt->bind_i64(mw, k++, hh_id);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(bind_level(c, mw, &k, LV_MW, mp->v, mp));
+            UPL_FAIL_IF(vt->bind_i64(mw, k++, c->import_id), c->err, UPL_ENOMEM, "out of memory");
+        }
+        UPL_TRY(step_done(c, mw));
+        vt->reset(mw);
+    }
+    for (size_t i = 0; i < n_live; i++) {
+        member_parse *mp = &mps[i];
         if (mp->id.flags & UPL_IDF_CONVERTED_15) c->sum->by_code[UPL_IMP_ID_LEGACY_15]++;
         if (mp->id.flags & UPL_IDF_NORMALISED) c->sum->by_code[UPL_IMP_ID_NORMALISED]++;
         if ((mp->id.flags & (UPL_IDF_CONVERTED_15 | UPL_IDF_NORMALISED)) && c->n_normalised_listed < 1000) {
@@ -1380,7 +1449,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
         c->sum->rows_accepted++;
     }
     /* Folded identical duplicates count as accepted (they are the same row). */
-    for (size_t i = 0; i < n_rows; i++) if (mps[i].is_dup_identical) c->sum->rows_accepted++;
+    c->sum->rows_accepted += n_rows - n_live;
     c->sum->households_accepted++;
     rc = UPL_OK;
 fail:
@@ -1634,6 +1703,7 @@ fail:
     upl_arena_free(c.arena);
     upl_free(c.finds);
     upl_free(c.code_warns);
+    upl_free(c.mb_cols); upl_free(c.mb_tuple); upl_free(c.mb_set); upl_free(c.mw_cols); upl_free(c.mw_tuple);
     upl_free(c.rejects_path);
     upl_free(c.warnings_path);
     upl_sbuf_free(&c.normalised);
