@@ -64,7 +64,7 @@ typedef struct upl_error {
 /* Record an error without location. Returns code, so callers can write
  * `return upl_error_set(err, UPL_EPARSE, "...")`. err may be NULL. */
 UPL_EXPORT int upl_error_set(upl_error *err, int code, const char *fmt, ...) UPL_PRINTF(3, 4);
-UPL_EXPORT int upl_error_vset(upl_error *err, int code, const char *fmt, va_list ap);
+UPL_EXPORT int upl_error_vset(upl_error *err, int code, const char *fmt, va_list ap) UPL_PRINTF(3, 0);
 /* Record an error with location; file/field may be NULL, line/column 0. */
 UPL_EXPORT int upl_error_at(upl_error *err, int code, const char *file, uint64_t line,
                             uint64_t column, const char *field, const char *fmt, ...)

@@ -47,7 +47,7 @@ void upl_error_clear(upl_error *err) {
 
 /* Error strings use plain malloc on purpose: reporting an allocation failure
  * must not itself be subject to injected allocation failures. */
-static char *vformat(const char *fmt, va_list ap) {
+UPL_PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap) {
     va_list ap2;
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
@@ -58,7 +58,7 @@ static char *vformat(const char *fmt, va_list ap) {
     return s;
 }
 
-int upl_error_vset(upl_error *err, int code, const char *fmt, va_list ap) {
+UPL_PRINTF(3, 0) int upl_error_vset(upl_error *err, int code, const char *fmt, va_list ap) {
     if (!err) return code;
     upl_error_clear(err);
     err->code = code;
