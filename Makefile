@@ -54,7 +54,7 @@ LIBSO    := $(BUILD)/libuplift.so
 UPLIFT   := $(BUILD)/uplift
 UNIT     := $(BUILD)/run-unit
 
-.PHONY: FORCE bench-build all test unit cli-test layering exports demo fuzz bench clean deps check-deps
+.PHONY: replay FORCE bench-build all test unit cli-test layering exports demo fuzz bench clean deps check-deps
 all: $(UPLIFT)
 
 $(BUILD)/%.o: %.c $(wildcard include/uplift/*.h) $(wildcard lib/*/*.h) | $(BUILD)/.dirs
@@ -122,7 +122,7 @@ exports: $(LIBSO)
 
 # Everything a newcomer needs; the last line is the overall "N passed, N failed".
 test: check-deps
-	@$(MAKE) --no-print-directory $(UPLIFT) $(UNIT) $(LIBSO)
+	@$(MAKE) --no-print-directory $(UPLIFT) $(UNIT) $(LIBSO) replay
 	@tests/run-all.sh $(BUILD)
 
 demo: check-deps
@@ -130,6 +130,13 @@ demo: check-deps
 	$(UPLIFT) demo --out demo-output
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# Replay binaries: the harnesses with a plain main, built by the normal
+# compiler (and sanitizers), run over the committed corpora by make test.
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/replay/%)
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIBA) $(LDLIBS)
+replay: $(REPLAY_BIN)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 30
 build-fuzz/lib.a: $(wildcard lib/*/*.c)

@@ -32,6 +32,17 @@ fi
 echo "== layering"
 if tools/check-layering; then total_pass=$((total_pass + 1)); else total_fail=$((total_fail + 1)); fi
 
+echo "== fuzz corpus replay"
+for r in "$build"/replay/fuzz_*; do
+    [ -x "$r" ] || continue
+    name=$(basename "$r")
+    if [ -d "tests/fuzz/corpus/$name" ] && "$r" "tests/fuzz/corpus/$name" >/dev/null; then
+        total_pass=$((total_pass + 1))
+    else
+        echo "FAIL replay $name"; total_fail=$((total_fail + 1))
+    fi
+done
+
 echo "== exported symbols"
 if [ -f "$build/libuplift.so" ]; then
     if tools/check-exports "$build/libuplift.so"; then total_pass=$((total_pass + 1)); else total_fail=$((total_fail + 1)); fi
