@@ -832,6 +832,30 @@ static int decode(const char *path, const upl_read_options *opt, upl_pool *pool,
                                 "e.g. --encoding gb18030 (不是有效的 UTF-8 编码)", bad + skip,
                                 (unsigned char)b[skip + bad],
                                 sum->had_bom ? " although the file starts with a UTF-8 byte-order mark" : "");
+        /* GB18030 decodes UTF-8 bytes without error (into mojibake), so a file
+         * that mixes the two must not fall through. GBK text forms a valid
+         * 3-byte UTF-8 sequence only by accident (under 1% of its non-ASCII
+         * bytes on the synthetic registry); real UTF-8 Chinese is all of it. */
+        size_t n_hi = 0, n3 = 0;
+        const unsigned char *u = (const unsigned char *)b + skip;
+        for (size_t i = 0, m = n - skip; i < m;) {
+            if (u[i] < 0x80) { i++; continue; }
+            n_hi++;
+            if (u[i] >= 0xE0 && u[i] <= 0xEF && i + 2 < m && (u[i + 1] & 0xC0) == 0x80 && (u[i + 2] & 0xC0) == 0x80) {
+                n3++;
+                n_hi += 2;
+                i += 3;
+            } else {
+                i++;
+            }
+        }
+        if (n3 >= 8 && 3 * n3 * 5 >= n_hi)
+            return upl_error_at(err, UPL_EENCODING, path, upl__line_of_offset(b + skip, bad), 0, NULL,
+                                "the file mixes encodings: %zu characters are valid UTF-8 but byte %zu (0x%02X) is "
+                                "not; decoding it all as GB18030 would garble the UTF-8 part. Save the file in one "
+                                "encoding, or split it and give --encoding for each part "
+                                "(文件混用了 UTF-8 与 GBK 编码，请统一编码后重新导出)", n3, bad + skip,
+                                (unsigned char)b[skip + bad]);
         upl_log(UPL_LOG_INFO, "%s: not UTF-8 at byte %zu; decoding as GB18030", path, bad + skip);
         enc = "GB18030";
     }

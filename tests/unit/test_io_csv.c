@@ -132,6 +132,27 @@ START_TEST(item01_neither_encoding) {
 }
 END_TEST
 
+START_TEST(item01_mixed_encodings_refused) {
+    /* Ten UTF-8 lines, then one GBK line: decoding everything as GB18030
+     * would silently garble the UTF-8 names, so it is a file-level error. */
+    char *p = unit_tmp_path("mixed.csv");
+    FILE *f = fopen(p, "wb");
+    ck_assert_ptr_nonnull(f);
+    fputs("name,n\n", f);
+    for (int i = 0; i < 10; i++) fprintf(f, "王芳%d,%d\n", i, i);
+    fputs("\xcd\xf5\xb7\xbc,11\n", f);   /* 王芳 in GBK */
+    fclose(f);
+    res r;
+    rd_opts(p, NULL, &r);
+    ck_assert_int_eq(r.rc, UPL_EENCODING);
+    ck_assert_ptr_null(r.t);
+    ck_assert_uint_eq(r.err.line, 12);
+    ck_assert_ptr_nonnull(strstr(upl_error_message(&r.err), "mixes encodings"));
+    res_free(&r);
+    free(p);
+}
+END_TEST
+
 START_TEST(item01_utf8_never_reinterpreted) {
     /* Valid UTF-8 Chinese must come out as is, never as GB18030 mojibake (王芳 -> 鐜嬭姵). */
     char *p = unit_tmp_path("utf8.csv");
@@ -643,6 +664,7 @@ Suite *suite_io_csv(void) {
     tcase_add_test(tc, item01_utf8_forced_fails_with_line);
     tcase_add_test(tc, item01_neither_encoding);
     tcase_add_test(tc, item01_utf8_never_reinterpreted);
+    tcase_add_test(tc, item01_mixed_encodings_refused);
     tcase_add_test(tc, item02_bom_stripped);
     tcase_add_test(tc, item03_excel_ids_rejected);
     tcase_add_test(tc, item03_schema_is_id);
