@@ -542,6 +542,9 @@ int upl_case_notice(upl_registry *r, const char *area, const char *format, FILE 
                 "notice format must be csv or html");
     const char *prefix = r->scope;
     if (area && *area) {
+        for (const char *q = area; *q; q++)
+            UPL_FAIL_IF(*q < '0' || *q > '9' || q - area >= 12, err, UPL_EMISUSE,
+                        "area `%s` must be an area-code prefix (up to 12 digits)", area);
         UPL_FAIL_IF(strncmp(area, r->scope, strlen(r->scope)) != 0, err, UPL_EAUTH, "area %s is outside your scope", area);
         prefix = area;
     }

@@ -490,6 +490,9 @@ int upl_registry_members(upl_registry *r, int wave, const char *area, upl_table 
     const char *prefix = r->scope;
     *out = NULL;
     if (area && *area) {
+        for (const char *q = area; *q; q++)
+            UPL_FAIL_IF(*q < '0' || *q > '9' || q - area >= 12, err, UPL_EMISUSE,
+                        "area `%s` must be an area-code prefix (up to 12 digits)", area);
         /* The narrower of the scope and the requested prefix. */
         if (strncmp(area, r->scope, strlen(r->scope)) != 0 && strncmp(r->scope, area, strlen(area)) != 0) {
             rc = upl_error_set(err, UPL_EAUTH, "area %s is outside your scope", area);
