@@ -1,6 +1,12 @@
 # uplift identify: golden decisions and summaries for the shipped profiles on
 # hand-built households (expected files under tests/golden/identify/, each
 # value worked out by hand in tests/unit/test_identify*.c), and error cases.
+# The expected files carry each profile's SHA-256: after editing a shipped
+# profile, check the decisions still hold and regenerate them with
+#   uplift identify tests/golden/identify/china-2014/persons.csv --profile china-2014-targeted \
+#     -o tests/golden/identify/china-2014/expected-decisions.csv --summary-by county \
+#     --summary-out tests/golden/identify/china-2014/expected-summary-county.csv
+#   (global-mpi: --year 2019, expected-decisions.csv and expected-summary.csv)
 G=tests/golden/identify
 case_run "identify china-2014 golden decisions" 0 "" "" -- \
     "$UPLIFT" identify $G/china-2014/persons.csv --profile profiles/china-2014-targeted.yaml \
