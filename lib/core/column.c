@@ -144,8 +144,11 @@ static size_t value_size(upl_type t) {
 int upl_col_reserve(upl_column *c, size_t rows, size_t str_bytes) {
     if (c->is_borrowed) return UPL_EMISUSE;
     if (rows > c->capacity) {
-        size_t cap = c->capacity ? c->capacity : 64;
-        while (cap < rows) cap = cap > SIZE_MAX / 4 ? rows : cap * 2;
+        /* Double when appending one row at a time; take an exact request
+         * (a reader that knows its row count) as it is, so national-scale
+         * columns are not rounded up to the next power of two. */
+        size_t cap = c->capacity ? (c->capacity > SIZE_MAX / 4 ? rows : c->capacity * 2) : 64;
+        if (cap < rows) cap = rows;
         size_t words_old = (c->capacity + 63) / 64, words = (cap + 63) / 64;
         uint64_t *v = upl_reallocarray(c->valid, words, sizeof *v);
         if (!v) return UPL_ENOMEM;
