@@ -65,7 +65,8 @@ static const char usage[] =
     "                      followed by =WEIGHT (rational, e.g. =1/6) and @DIMENSION; comma separated.\n"
     "                      Without weights: nested equal weights over the @dimensions.\n"
     "  --k K               poverty cutoff as a share of total weight: 1/3, 33%, 0.5\n"
-    "  --size COL          household size: person-level results from household rows\n"
+    "  --size COL          household size: person-level results from household rows (each row\n"
+    "                      counts weight x size persons), for income measures and --mpi\n"
     "  --profile NAME      the MPI of a policy profile (e.g. global-mpi-2018): its indicator rules are\n"
     "                      evaluated per household on a person-level file, with its exact weights and k\n"
     "                      (--k overrides); person level (household weight x members) unless\n"
@@ -770,6 +771,28 @@ static int run_measures(common *c, const upl_table *t, out_t *o, context *ctx, u
         goto done;
     }
     fill_by(o, gb);
+    const char *size = cli_get(c->opts, c->n_opts, "size");
+    if (size) {
+        /* Person-level statistics from household rows: each household counts
+         * weight x size persons (DOMAIN.md §3; OPHI and PIP practice). A
+         * missing or non-positive size leaves the row out as a missing weight. */
+        upl_measure_input sin;
+        double *sz = NULL, *sdummy = NULL;
+        upl_groupby *sgb = NULL;
+        if ((rc = upl_measure_table_input(t, size, NULL, NULL, 0, &sin, &sz, &sdummy, &sgb, &err))) {
+            rc = cli_fail(cmd, rc, &err);
+            if (rc == CLI_USAGE) rc = CLI_FAIL;
+            goto done;
+        }
+        if (!wb && (wb = upl_malloc((in.n ? in.n : 1) * sizeof *wb)) != NULL)
+            for (size_t i = 0; i < in.n; i++) wb[i] = 1.0;
+        if (!wb) { upl_free(sz); upl_free(sdummy); upl_groupby_free(sgb); cli_error(cmd, "out of memory"); rc = CLI_FAIL; goto done; }
+        for (size_t i = 0; i < in.n; i++) wb[i] = sz[i] > 0 ? wb[i] * sz[i] : NAN;
+        in.w = wb;
+        upl_free(sz);
+        upl_free(sdummy);
+        upl_groupby_free(sgb);
+    }
     if (line_col) {
         /* a line per group (by year, by region...): constant within each --by group */
         upl_measure_input zin;

@@ -59,3 +59,12 @@ case_run "measure --profile unknown" 1 "!" "~no-such-profile" -- "$UPLIFT" measu
 # M0 = (2 + 3)/16 = 0.3125 (from 0.375): -0.0625, -16.67 %, -0.0125 a year, ((0.3125/0.375)^(1/5) - 1) x 100 a year
 case_run "measure MPI change" 0 "=measure_mpi_change.csv" "!" -- "$UPLIFT" measure --change $D/af2011.csv $D/af2011_w2.csv --mpi "income<13,school<12,health<3,insurance<1" --k 2/4 --years 2010,2015 --format csv
 case_run "measure MPI change needs --years" 2 "!" "~--years T1,T2" -- "$UPLIFT" measure --change $D/af2011.csv $D/af2011_w2.csv --mpi "income<13,school<12" --k 1/2
+
+# --size: person level from household rows. By hand: households y=(1,3), sizes (3,1),
+# weights 1: persons 1,1,1,3 -> mean 6/4 = 1.5, headcount below 2 = 3/4; without --size 1/2.
+case_run "measure --size person level" 0 "~^fgt0,0\.75,,,,2,4$" "!" -- \
+    "$UPLIFT" measure tests/data/measure/hh_size.csv --income y --weight w --size size --line 2 --measures fgt0,mean --format csv
+case_run "measure --size mean" 0 "~^mean,1\.5,,,,2,4$" "!" -- \
+    "$UPLIFT" measure tests/data/measure/hh_size.csv --income y --weight w --size size --line 2 --measures fgt0,mean --format csv
+case_run "measure without --size is household level" 0 "~^fgt0,0\.5,,,,2,2$" "!" -- \
+    "$UPLIFT" measure tests/data/measure/hh_size.csv --income y --weight w --line 2 --measures fgt0 --format csv
