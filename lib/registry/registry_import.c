@@ -1870,7 +1870,7 @@ int upl_registry_import(upl_registry *r, const char *path, const upl_import_opti
     remove(rejects);    /* a stale rejects file from an earlier attempt would mislead */
     /* With a profile, the source headers (aliases) of our fields are read as
      * text too, so long digit strings never become numbers. */
-    if (opt_in->profile_path) UPL_TRY(upl_profile_load(opt_in->profile_path, &prof, err));
+    if (opt_in->profile_path) UPL_TRY(upl_profile_load_named(opt_in->profile_path, &prof, err));
     size_t n_schema = N_FIELDS + 1, cap_schema = N_FIELDS + 1;
     for (size_t i = 0; prof && i < upl_profile_n_fields(prof); i++) {
         const upl_profile_field *pf = upl_profile_field_at(prof, i);

@@ -516,7 +516,7 @@ static int settings_table(run *r) {
         } else {
             KV("ccd_alpha", "equal (1/n each)", "综合发展指数 T 中各子系统的权重");
         }
-        snprintf(buf, sizeof buf, "|max U - min U| <= %.17g is synchronous; else the lowest dimension lags", o->lag_threshold);
+        snprintf(buf, sizeof buf, "|max U - min U| <= %g is synchronous; else the lowest dimension lags", o->lag_threshold);
         KV("ccd_lag_threshold", buf, "相对发展度：同步或滞后判定");
     }
     if (o->do_obstacle) {
