@@ -35,7 +35,8 @@ static const char usage[] =
     "  --public           mask sensitive fields (ID, phone, health...) in the evidence columns\n"
     "  --no-evidence      leave out the <criterion>_member and _evidence columns\n"
     "  --encoding E       input text encoding (default auto: UTF-8, else GB18030)\n"
-    "  --threads N        reader threads (default: all cores)\n"
+    "  --threads N        reader and evaluation threads (default: all cores for reading, 1 for\n"
+    "                     evaluation); results are identical for any N\n"
     "  --households FILE  household table to join onto FILE's member rows by household code (for\n"
     "                     sources that keep households and members apart, e.g. `uplift synth` output)\n"
     "  --db DB            read from the registry (not available yet: export to a file first)\n"
@@ -215,6 +216,7 @@ int cmd_identify(int argc, char **argv) {
     upl_identify_options io;
     upl_identify_options_init(&io);
     io.year = (int)year;
+    io.n_threads = (int)threads;
     io.is_public = cli_has(opts, n_opts, "public");
     io.has_evidence = !cli_has(opts, n_opts, "no-evidence");
     if ((rc = upl_identify_run(prof, t, &io, &res, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }

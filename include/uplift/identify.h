@@ -30,7 +30,7 @@ typedef struct upl_identify upl_identify;
 
 typedef struct upl_identify_options {
     int year;               /* identification year (selects the line, the age reference date) */
-    int n_threads;          /* reserved; evaluation is single-threaded and deterministic */
+    int n_threads;          /* evaluation threads (0/1 = calling thread); results never depend on it */
     bool has_evidence;      /* build evidence text columns (default true via init) */
     bool is_public;         /* mask sensitive fields (ID, phone, health...) in evidence */
 } upl_identify_options;

@@ -277,7 +277,7 @@ typedef struct upl_eval upl_eval;
 typedef struct upl_eval_options {
     int year;                   /* identification year (lines, reference date) */
     int ref_month, ref_day;     /* reference date for age(); 0 = the profile's (default 12-31) */
-    int n_threads;              /* 1 = deterministic single thread (default 0 = 1) */
+    int n_threads;              /* threads (0/1 = the calling thread); results are identical for any count */
 } upl_eval_options;
 
 /* Three-valued results, one byte per household. */

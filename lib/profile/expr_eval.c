@@ -1741,6 +1741,67 @@ static void cause_stages(upl_eval *ev, size_t b, size_t e) {
     }
 }
 
+/* ---- threads ------------------------------------------------------------------
+ * Work is split into fixed chunks (the layout depends only on the sizes,
+ * never on the thread count) and each chunk writes only its own households'
+ * results, so output is identical for any number of threads. A worker runs
+ * on a shallow copy of the evaluator that differs only in its register
+ * file. The person pass is split only when member rows are adjacent (the
+ * fast grouping), at household boundaries, so a household's rows are folded
+ * by one worker in row order. */
+enum { PAR_PERSONS = 0, PAR_HOUSEHOLDS = 1, PAR_CAUSES = 2 };
+typedef struct par_ctx { upl_eval *ev; int what; int mode; } par_ctx;
+#define PAR_HH_CHUNK ((size_t)16 * EV_CHUNK)
+
+static size_t household_boundary(const upl_eval *ev, size_t r) {
+    while (r > 0 && r < ev->n_rows && ev->hh_of_row[r] == ev->hh_of_row[r - 1]) r++;
+    return r;
+}
+
+static int par_chunk(void *ctx, size_t chunk, size_t begin, size_t end) {
+    par_ctx *pc = ctx;
+    upl_eval w = *pc->ev;
+    (void)chunk;
+    w.regs = upl_malloc((size_t)(w.max_regs ? w.max_regs : 1) * EV_CHUNK * sizeof(double));
+    if (!w.regs) return UPL_ENOMEM;
+    if (pc->what == PAR_PERSONS) {
+        size_t b0 = household_boundary(&w, begin), e0 = household_boundary(&w, end);
+        for (size_t b = b0; b < e0; b += EV_CHUNK) {
+            size_t e = b + EV_CHUNK < e0 ? b + EV_CHUNK : e0;
+            for (size_t ai = 0; ai < w.n_aggs; ai++) {
+                agg *A = &w.aggs[ai];
+                if (pc->mode != PASS_ALL && A->is_cause_only) continue;
+                if (A->has_cond) run_prog(&w, &A->cond, b, e);
+                if (A->has_val) run_prog(&w, &A->val, b, e);
+                agg_fold(&w, A, b, e);
+            }
+        }
+    } else {
+        for (size_t b = begin; b < end; b += EV_CHUNK) {
+            size_t e = b + EV_CHUNK < end ? b + EV_CHUNK : end;
+            if (pc->what == PAR_HOUSEHOLDS) household_stages(&w, b, e);
+            else cause_stages(&w, b, e);
+        }
+    }
+    upl_free(w.regs);
+    return UPL_OK;
+}
+
+static int run_parallel(upl_eval *ev, upl_pool *pool, int mode, bool split_causes) {
+    int rc;
+    par_ctx pc = {ev, PAR_PERSONS, mode};
+    for (size_t ai = 0; ai < ev->n_aggs; ai++)
+        if (mode == PASS_ALL || !ev->aggs[ai].is_cause_only) agg_init(ev, &ev->aggs[ai]);
+    if ((rc = upl_pool_for_chunks(pool, ev->n_rows, UPL_CHUNK_ROWS, par_chunk, &pc))) return rc;
+    for (size_t ai = 0; ai < ev->n_aggs; ai++)
+        if (mode == PASS_ALL || !ev->aggs[ai].is_cause_only) agg_finish(ev, &ev->aggs[ai]);
+    pc.what = PAR_HOUSEHOLDS;
+    if ((rc = upl_pool_for_chunks(pool, ev->n_hh, PAR_HH_CHUNK, par_chunk, &pc))) return rc;
+    if (split_causes) cause_pass(ev);
+    pc.what = PAR_CAUSES;
+    return upl_pool_for_chunks(pool, ev->n_hh, PAR_HH_CHUNK, par_chunk, &pc);
+}
+
 int upl_eval_run(upl_eval *ev, upl_error *err) {
     const upl_profile *p = ev->p;
     size_t G = ev->n_hh, ni = p->n_indicators;
@@ -1757,7 +1818,13 @@ int upl_eval_run(upl_eval *ev, upl_error *err) {
     }
     bool has_cause_aggs = false;
     for (size_t ai = 0; ai < ev->n_aggs; ai++) has_cause_aggs |= ev->aggs[ai].is_cause_only;
-    if (has_cause_aggs && ev->own_hh_of_row) {
+    upl_pool *pool = NULL;
+    if (ev->opt.n_threads > 1 && ev->own_hh_of_row && upl_pool_new(ev->opt.n_threads, &pool) != UPL_OK) pool = NULL;
+    if (pool) {
+        int rc = run_parallel(ev, pool, has_cause_aggs ? PASS_NOT_CAUSE : PASS_ALL, has_cause_aggs);
+        upl_pool_free(pool);
+        if (rc) return upl_error_set(err, rc, "evaluating rules on %d threads failed (%s)", ev->opt.n_threads, upl_errname(rc));
+    } else if (has_cause_aggs && ev->own_hh_of_row) {
         person_pass_mode(ev, 0, PASS_NOT_CAUSE);
         for (size_t b = 0; b < G; b += EV_CHUNK) household_stages(ev, b, b + EV_CHUNK < G ? b + EV_CHUNK : G);
         cause_pass(ev);

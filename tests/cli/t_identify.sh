@@ -49,3 +49,7 @@ case_run "identify bad summary level" 2 "" "~unknown area level .hamlet." -- \
 case_run "identify rows in any order" 0 "" "" -- \
     "$UPLIFT" identify $G/china-2014/persons-reversed.csv --profile china-2014-targeted -o "$TMP/cn-rev.csv"
 case_run "identify rows in any order match" 0 "!" "" -- diff -u $G/china-2014/expected-decisions.csv "$TMP/cn-rev.csv"
+# threads never change a decision
+case_run "identify on 2 threads" 0 "" "" -- \
+    "$UPLIFT" identify $G/china-2014/persons.csv --profile china-2014-targeted --threads 2 -o "$TMP/cn-t2.csv"
+case_run "identify on 2 threads matches" 0 "!" "" -- diff -u $G/china-2014/expected-decisions.csv "$TMP/cn-t2.csv"
