@@ -245,6 +245,6 @@ int main(void) {
     } else {
         printf("(PostgreSQL runs skipped: set BENCH_PG_URI, e.g. from scripts/pg-test-server start --durable)\n");
     }
-    remove(csv);
+    if (!getenv("BENCH_KEEP_CSV")) remove(csv);
     return 0;
 }
