@@ -856,6 +856,118 @@ START_TEST(test_code_lists) {
 }
 END_TEST
 
+/* A bulk import into a (nearly) empty SQLite registry drops the blind and
+ * area indexes inside its transaction and rebuilds them before the conflict
+ * query (registry_import.c, defer_indexes). Checked: the indexes are back
+ * with their migration's definitions after a successful import, still there
+ * (with nothing imported) after an import that fails after the drop, and a
+ * small import into a larger registry (the ordinary path) still finds
+ * conflicts through the index. */
+static char *sqlite_text_col(const char *path, const char *sql, int col) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    char *out = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, col))
+        out = strdup((const char *)sqlite3_column_text(st, col));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+}
+static char *sqlite_text(const char *path, const char *sql) { return sqlite_text_col(path, sql, 0); }
+
+static void check_indexes_present(const char *path) {
+    char *a = sqlite_text(path, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'member_blind'");
+    char *b = sqlite_text(path, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'household_area'");
+    ck_assert_msg(a && !strcmp(a, "CREATE INDEX member_blind ON member(id_blind)"), "%s", a ? a : "(missing)");
+    ck_assert_msg(b && !strcmp(b, "CREATE INDEX household_area ON household(area_code)"), "%s", b ? b : "(missing)");
+    free(a); free(b);
+    /* The planner uses the blind index for an exact lookup. */
+    char *plan = sqlite_text_col(path, "EXPLAIN QUERY PLAN SELECT id FROM member WHERE id_blind = 'x'", 3);
+    ck_assert_msg(plan && strstr(plan, "member_blind"), "%s", plan ? plan : "(no plan)");
+    free(plan);
+    char *ic = sqlite_text(path, "PRAGMA integrity_check");
+    ck_assert_str_eq(ic, "ok");
+    free(ic);
+}
+
+START_TEST(test_import_bulk_indexes) {
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(BACKEND_SQLITE, "bulkidx", &uri, &key);
+    upl_error err = {0};
+    upl_import_summary s;
+    /* 1. An import that fails after the indexes were dropped: a household
+     *    is quarantined (size 3, two rows) and its rejects file cannot be
+     *    written, so nothing is imported and the schema is as before. The
+     *    table is given directly (the reader would fail on the rejects file
+     *    before the import starts). */
+    static const char *const cols[] = { "household_code", "area_code", "household_size", "person_code", "name",
+                                        "sex", "id_number", "relation_to_head" };
+    static const char *const rows[3][8] = {
+        { "H901", "110105001001", "3", "P90101", "张伟", "男", "110105195003150019", "户主" },
+        { "H901", "110105001001", "3", "P90102", "王芳", "女", "11010519491231002X", "配偶" },
+        { "H902", "110105001001", "1", "P90201", "李娜", "女", "110105198211110058", "户主" },
+    };
+    upl_table *t = upl_table_new();
+    ck_assert_ptr_nonnull(t);
+    for (int c = 0; c < 8; c++) {
+        upl_column *col = NULL;
+        ck_assert_int_eq(upl_table_add_column(t, cols[c], UPL_STR, &col, &err), UPL_OK);
+        for (int i = 0; i < 3; i++) ck_assert_int_eq(upl_col_push_str(col, rows[i][c], strlen(rows[i][c])), UPL_OK);
+    }
+    upl_import_options o;
+    upl_import_options_init(&o);
+    o.today = 20240101;
+    o.wave = 2023;
+    o.rejects_path = "/nonexistent-dir-uplift/rejects.csv";
+    static const char sha[] = "00000000000000000000000000000000000000000000000000000000000000b1";
+    ck_assert_int_eq(upl_registry_import_table(r, t, "bulk.csv", sha, &o, &s, &err), UPL_EIO);
+    ck_assert_msg(strstr(upl_error_message(&err), "rejects"), "%s", upl_error_message(&err));
+    upl_error_clear(&err);
+    ck_assert_int_eq(reg_stat(r, "households"), 0);
+    ck_assert_int_eq(reg_stat(r, "imports"), 0);
+    check_indexes_present(uri);
+    /* The same table with a writable rejects file: H902 imported, H901 quarantined. */
+    o.rejects_path = NULL;
+    char *src = unit_tmp_path("bulkidx_table.csv");
+    ck_assert_int_eq(upl_registry_import_table(r, t, src, sha, &o, &s, &err), UPL_OK);
+    ck_assert_uint_eq(s.households_accepted, 1);
+    ck_assert_uint_eq(s.households_quarantined, 1);
+    check_indexes_present(uri);
+    upl_table_free(t);
+    free(src);
+    char *csv = copy_fixture("registry/county_2023.csv");
+    /* 2. The fixture: the bulk path again (18 rows against 1 stored
+     *    member); the conflict H001/H008 found through the rebuilt index. */
+    import_ok(r, csv, &s);
+    ck_assert_uint_eq(s.households_accepted, 6);
+    ck_assert_uint_eq(s.conflicts, 1);
+    check_indexes_present(uri);
+    /* 3. A one-household file whose two members are H001's head and spouse:
+     *    2 rows against 11 stored members, so the ordinary path (indexes in
+     *    place). The head is also H008's head: three pairs (H001 head,
+     *    H008 head, H001 spouse), each a conflict record. */
+    char *small = unit_tmp_path("bulkidx_small.csv");
+    FILE *f = fopen(small, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("household_code,area_code,record_year,household_size,person_code,name,sex,id_number,relation_to_head\n"
+          "H900,110105001001,2023,2,P90001,张伟,男,110105195003150019,户主\n"
+          "H900,110105001001,2023,2,P90002,王芳,女,11010519491231002X,配偶\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    import_ok(r, small, &s);
+    ck_assert_uint_eq(s.households_accepted, 1);
+    ck_assert_uint_eq(s.conflicts, 3);
+    ck_assert_int_eq(reg_stat(r, "conflicts"), 4);
+    check_indexes_present(uri);
+    upl_audit_report rep;
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
+    ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
+    upl_registry_close(r);
+    free(small); free(csv); free(uri); free(key);
+}
+END_TEST
+
 Suite *suite_registry(void) {
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("idnum");
@@ -872,6 +984,7 @@ Suite *suite_registry(void) {
     tcase_add_loop_test(tc, test_import_missing_columns, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_test(tc, test_key_file);
     tcase_add_test(tc, test_code_lists);
+    tcase_add_test(tc, test_import_bulk_indexes);
     tcase_add_loop_test(tc, test_case_exit_workflow, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_case_objection_compare_monitor, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_assist_coverage, BACKEND_SQLITE, BACKEND_PG + 1);
