@@ -360,7 +360,12 @@ typedef struct finding {
     char *msg;           /* arena */
 } finding;
 
-#define MEMBER_BATCH 8
+/* Rows per multi-row INSERT: members (of one or several households) and
+ * new households. Fewer, larger statements: on PostgreSQL each statement
+ * is a network round trip, on SQLite each has a fixed start/end cost. */
+#define MEMBER_BATCH 64
+#define HH_BATCH 64
+struct pending_hh;
 
 /* Indexes no import statement reads while households are written (the
  * blind index is read only by the conflict query, after the rebuild; the
@@ -393,6 +398,13 @@ typedef struct ictx {
      * statements for k rows are prepared on first use. */
     upl_stmt *st_mb_batch[MEMBER_BATCH + 1], *st_mw_batch[MEMBER_BATCH + 1];
     char *mb_cols, *mb_tuple, *mb_set, *mw_cols, *mw_tuple;
+    /* New households (not in the registry before this import) wait here and
+     * are written HH_BATCH at a time; their strings stay in the arena, which
+     * is reset only when the batch is empty. */
+    struct pending_hh *pend;
+    size_t n_pend;
+    upl_stmt *st_hh_batch[HH_BATCH + 1], *st_hw_batch[HH_BATCH + 1];
+    char *hh_cols, *hh_tuple, *hh_set, *hw_cols, *hw_tuple, *hw_set;
     upl_stmt *st_hh_find, *st_hh_up, *st_hw_old, *st_hw_up, *st_mb_up, *st_mw_del, *st_mw_ins,
              *st_conflict_find, *st_conflict_ins, *st_quar;
     char *sql_hw_old;
@@ -573,6 +585,10 @@ static int prepare_all(ictx *c) {
                  cols.s ? cols.s : "", vals.s ? vals.s : "", set.s ? set.s : "");
     UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
     UPL_TRY(db->vt->prepare(db, sql.s, &c->st_hh_up, c->err));
+    c->hh_cols = upl_strdup(cols.s ? cols.s : "");
+    c->hh_tuple = upl_asprintf("(?, ?%s, ?, ?, ?)", vals.s ? vals.s : "");
+    c->hh_set = upl_strdup(set.s ? set.s : "");
+    UPL_FAIL_IF(!c->hh_cols || !c->hh_tuple || !c->hh_set, c->err, UPL_ENOMEM, "out of memory");
     upl_sbuf_free(&cols); upl_sbuf_free(&vals); upl_sbuf_free(&set); upl_sbuf_free(&sql);
     /* household_wave */
     add_cols(c, LV_HW, &cols, &vals, &set, &np);
@@ -582,6 +598,10 @@ static int prepare_all(ictx *c) {
                  cols.s ? cols.s : "", vals.s ? vals.s : "", set.s ? set.s : "");
     UPL_FAIL_IF(sql.failed, c->err, UPL_ENOMEM, "out of memory");
     UPL_TRY(db->vt->prepare(db, sql.s, &c->st_hw_up, c->err));
+    c->hw_cols = upl_strdup(cols.s ? cols.s : "");
+    c->hw_tuple = upl_asprintf("(?, ?%s, ?, ?)", vals.s ? vals.s : "");
+    c->hw_set = upl_strdup(set.s ? set.s : "");
+    UPL_FAIL_IF(!c->hw_cols || !c->hw_tuple || !c->hw_set, c->err, UPL_ENOMEM, "out of memory");
     upl_sbuf_free(&sql);
     /* previous wave values, for the audit diff */
     upl_sbuf_fmt(&sql, "SELECT (SELECT COUNT(*) FROM member_wave m WHERE m.household_id = w.household_id"
@@ -634,6 +654,11 @@ static void finalize_all(ictx *c) {
         if (c->st_mw_batch[k]) db->vt->finalize(c->st_mw_batch[k]);
         c->st_mb_batch[k] = c->st_mw_batch[k] = NULL;
     }
+    for (int k = 0; k <= HH_BATCH; k++) {
+        if (c->st_hh_batch[k]) db->vt->finalize(c->st_hh_batch[k]);
+        if (c->st_hw_batch[k]) db->vt->finalize(c->st_hw_batch[k]);
+        c->st_hh_batch[k] = c->st_hw_batch[k] = NULL;
+    }
 }
 
 /* ---- per-household processing ---------------------------------------------------- */
@@ -647,6 +672,17 @@ typedef struct member_parse {
     char key[160];           /* member_key: p:<person_code> or i:<blind index> */
     int64_t member_id;
 } member_parse;
+
+typedef struct pending_hh {
+    char code[128], area[16];
+    pval hv[N_FIELDS];
+    member_parse *mps;     /* owned; n_live members, duplicates folded */
+    size_t n_live;
+    int64_t id;
+} pending_hh;
+
+/* A member row to write and the household it belongs to. */
+typedef struct member_ref { member_parse *mp; int64_t hh_id; } member_ref;
 
 static bool is_head_label(const char *s) {
     return s && (!strcmp(s, "户主") || !strcmp(s, "本人") || !strcmp(s, "1") || !strcmp(s, "01") ||
@@ -1085,8 +1121,9 @@ fail:
     return rc;
 }
 
-/* The k-row member upsert (RETURNING id, member_key: rows are matched back
- * by key, not by position) and the k-row member_wave insert. */
+/* The k-row member upsert (RETURNING id, household_id, member_key: rows are
+ * matched back by household and key, not by position) and the k-row
+ * member_wave insert. */
 static int batch_statements(ictx *c, int k, upl_stmt **mb, upl_stmt **mw) {
     int rc = UPL_OK;
     upl_db *db = c->r->db;
@@ -1095,7 +1132,7 @@ static int batch_statements(ictx *c, int k, upl_stmt **mb, upl_stmt **mw) {
         upl_sbuf_fmt(&a, "INSERT INTO member (household_id, member_key%s, created_at, updated_at) VALUES ", c->mb_cols);
         for (int i = 0; i < k; i++) upl_sbuf_fmt(&a, "%s%s", i ? ", " : "", c->mb_tuple);
         upl_sbuf_fmt(&a, " ON CONFLICT (household_id, member_key) DO UPDATE SET updated_at = excluded.updated_at%s"
-                         " RETURNING id, member_key", c->mb_set);
+                         " RETURNING id, household_id, member_key", c->mb_set);
         UPL_FAIL_IF(a.failed, c->err, UPL_ENOMEM, "out of memory");
         UPL_TRY(db->vt->prepare(db, a.s, &c->st_mb_batch[k], c->err));
     }
@@ -1110,6 +1147,181 @@ static int batch_statements(ictx *c, int k, upl_stmt **mb, upl_stmt **mw) {
 fail:
     upl_sbuf_free(&a);
     upl_sbuf_free(&b);
+    return rc;
+}
+
+/* Members of one or several households, MEMBER_BATCH rows per statement:
+ * the member upserts, ids matched back, then the member_wave rows. */
+static int write_members(ictx *c, const member_ref *refs, size_t n) {
+    int rc = UPL_OK;
+    const upl_db_vt *vt = c->r->db->vt;
+    for (size_t b0 = 0; b0 < n; b0 += MEMBER_BATCH) {
+        int kb = (int)(n - b0 < MEMBER_BATCH ? n - b0 : MEMBER_BATCH);
+        upl_stmt *mb = NULL, *mw = NULL;
+        UPL_TRY(batch_statements(c, kb, &mb, &mw));
+        int k = 1;
+        vt->reset(mb);
+        for (int j = 0; j < kb; j++) {
+            const member_ref *m = &refs[b0 + (size_t)j];
+            m->mp->member_id = 0;
+            rc = vt->bind_i64(mb, k++, m->hh_id);
+            if (!rc) rc = vt->bind_text(mb, k++, m->mp->key, (size_t)-1);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(bind_level(c, mb, &k, LV_MB, m->mp->v, m->mp));
+            rc = vt->bind_text(mb, k++, c->now, (size_t)-1);
+            if (!rc) rc = vt->bind_text(mb, k++, c->now, (size_t)-1);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        }
+        bool row = false;
+        int got = 0;
+        UPL_TRY(vt->step(mb, &row, c->err));
+        while (row) {
+            size_t kl;
+            int64_t hid = vt->col_i64(mb, 1);
+            const char *rk = vt->col_text(mb, 2, &kl);
+            for (int j = 0; rk && j < kb; j++) {
+                const member_ref *m = &refs[b0 + (size_t)j];
+                if (m->hh_id == hid && !m->mp->member_id && strlen(m->mp->key) == kl && !memcmp(m->mp->key, rk, kl)) {
+                    m->mp->member_id = vt->col_i64(mb, 0);
+                    got++;
+                    break;
+                }
+            }
+            UPL_TRY(vt->step(mb, &row, c->err));
+        }
+        vt->reset(mb);
+        UPL_FAIL_IF(got != kb, c->err, UPL_EDB, "member upsert returned %d ids for %d members", got, kb);
+        k = 1;
+        vt->reset(mw);
+        for (int j = 0; j < kb; j++) {
+            const member_ref *m = &refs[b0 + (size_t)j];
+            rc = vt->bind_i64(mw, k++, m->mp->member_id);
+            if (!rc) rc = vt->bind_i64(mw, k++, c->wave);
+            if (!rc) rc = vt->bind_i64(mw, k++, m->hh_id);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(bind_level(c, mw, &k, LV_MW, m->mp->v, m->mp));
+            UPL_FAIL_IF(vt->bind_i64(mw, k++, c->import_id), c->err, UPL_ENOMEM, "out of memory");
+        }
+        UPL_TRY(step_done(c, mw));
+        vt->reset(mw);
+    }
+    rc = UPL_OK;
+fail:
+    return rc;
+}
+
+/* The k-row household upsert (RETURNING id, household_code) and k-row
+ * household_wave upsert for new households: the same statements as the
+ * one-household path, with k tuples. */
+static int hh_batch_statements(ictx *c, int k, upl_stmt **hs, upl_stmt **ws) {
+    int rc = UPL_OK;
+    upl_db *db = c->r->db;
+    upl_sbuf a = {0}, b = {0};
+    if (!c->st_hh_batch[k]) {
+        upl_sbuf_fmt(&a, "INSERT INTO household (household_code, area_code%s, created_at, updated_at, import_id) VALUES ",
+                     c->hh_cols);
+        for (int i = 0; i < k; i++) upl_sbuf_fmt(&a, "%s%s", i ? ", " : "", c->hh_tuple);
+        upl_sbuf_fmt(&a, " ON CONFLICT (household_code) DO UPDATE SET area_code = excluded.area_code%s,"
+                         " updated_at = excluded.updated_at, import_id = excluded.import_id RETURNING id, household_code",
+                     c->hh_set);
+        UPL_FAIL_IF(a.failed, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(db->vt->prepare(db, a.s, &c->st_hh_batch[k], c->err));
+    }
+    if (!c->st_hw_batch[k]) {
+        upl_sbuf_fmt(&b, "INSERT INTO household_wave (household_id, wave%s, import_id, updated_at) VALUES ", c->hw_cols);
+        for (int i = 0; i < k; i++) upl_sbuf_fmt(&b, "%s%s", i ? ", " : "", c->hw_tuple);
+        upl_sbuf_fmt(&b, " ON CONFLICT (household_id, wave) DO UPDATE SET import_id = excluded.import_id,"
+                         " updated_at = excluded.updated_at%s", c->hw_set);
+        UPL_FAIL_IF(b.failed, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(db->vt->prepare(db, b.s, &c->st_hw_batch[k], c->err));
+    }
+    *hs = c->st_hh_batch[k];
+    *ws = c->st_hw_batch[k];
+fail:
+    upl_sbuf_free(&a);
+    upl_sbuf_free(&b);
+    return rc;
+}
+
+static void free_pending(ictx *c) {
+    for (size_t i = 0; i < c->n_pend; i++) { upl_free(c->pend[i].mps); c->pend[i].mps = NULL; }
+    c->n_pend = 0;
+}
+
+/* Write the waiting new households: households (ids matched back by code),
+ * their waves, then all their members. Inside the import's transaction
+ * like every other write: an error here rolls back the whole import. */
+static int flush_pending(ictx *c) {
+    int rc = UPL_OK;
+    const upl_db_vt *vt = c->r->db->vt;
+    member_ref *refs = NULL;
+    if (!c->n_pend) return UPL_OK;
+    int kh = (int)c->n_pend;
+    upl_stmt *hs = NULL, *ws = NULL;
+    UPL_TRY(hh_batch_statements(c, kh, &hs, &ws));
+    int k = 1;
+    vt->reset(hs);
+    for (int j = 0; j < kh; j++) {
+        pending_hh *p = &c->pend[j];
+        p->id = 0;
+        rc = vt->bind_text(hs, k++, p->code, (size_t)-1);
+        if (!rc) rc = vt->bind_text(hs, k++, p->area, (size_t)-1);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(bind_level(c, hs, &k, LV_HH, p->hv, NULL));
+        rc = vt->bind_text(hs, k++, c->now, (size_t)-1);
+        if (!rc) rc = vt->bind_text(hs, k++, c->now, (size_t)-1);
+        if (!rc) rc = vt->bind_i64(hs, k++, c->import_id);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+    }
+    {
+        bool row = false;
+        int got = 0;
+        UPL_TRY(vt->step(hs, &row, c->err));
+        while (row) {
+            size_t cl;
+            const char *rc_code = vt->col_text(hs, 1, &cl);
+            for (int j = 0; rc_code && j < kh; j++) {
+                pending_hh *p = &c->pend[j];
+                if (!p->id && strlen(p->code) == cl && !memcmp(p->code, rc_code, cl)) {
+                    p->id = vt->col_i64(hs, 0);
+                    got++;
+                    break;
+                }
+            }
+            UPL_TRY(vt->step(hs, &row, c->err));
+        }
+        vt->reset(hs);
+        UPL_FAIL_IF(got != kh, c->err, UPL_EDB, "household upsert returned %d ids for %d households", got, kh);
+    }
+    k = 1;
+    vt->reset(ws);
+    size_t n_members = 0;
+    for (int j = 0; j < kh; j++) {
+        pending_hh *p = &c->pend[j];
+        rc = vt->bind_i64(ws, k++, p->id);
+        if (!rc) rc = vt->bind_i64(ws, k++, c->wave);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(bind_level(c, ws, &k, LV_HW, p->hv, NULL));
+        rc = vt->bind_i64(ws, k++, c->import_id);
+        if (!rc) rc = vt->bind_text(ws, k++, c->now, (size_t)-1);
+        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        n_members += p->n_live;
+    }
+    UPL_TRY(step_done(c, ws));
+    vt->reset(ws);
+    refs = upl_calloc(n_members ? n_members : 1, sizeof *refs);
+    UPL_FAIL_IF(!refs, c->err, UPL_ENOMEM, "out of memory");
+    size_t m = 0;
+    for (int j = 0; j < kh; j++)
+        for (size_t i = 0; i < c->pend[j].n_live; i++) refs[m++] = (member_ref){ &c->pend[j].mps[i], c->pend[j].id };
+    UPL_TRY(write_members(c, refs, n_members));
+    rc = UPL_OK;
+fail:
+    if (hs) vt->reset(hs);
+    if (ws) vt->reset(ws);
+    upl_free(refs);
+    free_pending(c);
+    upl_arena_reset(c->arena);
     return rc;
 }
 
@@ -1128,10 +1340,10 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
     const upl_db_vt *vt = c->r->db->vt;
     member_parse *mps = NULL;
     pval hv[N_FIELDS];
-    bool bad = false;
+    bool bad = false, pending_owns = false;
     size_t n;
     char code[128], area[16];
-    upl_arena_reset(c->arena);
+    if (!c->n_pend) upl_arena_reset(c->arena);   /* waiting households keep their strings */
     c->n_finds = 0;
     c->n_code_warns = 0;
     c->n_code_alias = 0;
@@ -1345,27 +1557,43 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
     }
     for (size_t j = 0; j < c->n_finds; j++) { c->sum->by_code[c->finds[j].code]++; c->sum->warnings++; }
     UPL_TRY(write_warnings(c));
-    /* Write: household, wave (with diff), members. */
-    int64_t hh_id = 0;
-    {
-        bool row = false;
-        int k = 1;
-        upl_stmt *st = c->st_hh_up;
-        vt->reset(st);
-        rc = vt->bind_text(st, k++, code, (size_t)-1);
-        if (!rc) rc = vt->bind_text(st, k++, area, (size_t)-1);
-        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(bind_level(c, st, &k, LV_HH, hv, NULL));
-        rc = vt->bind_text(st, k++, c->now, (size_t)-1);
-        if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
-        if (!rc) rc = vt->bind_i64(st, k++, c->import_id);
-        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(vt->step(st, &row, c->err));
-        UPL_FAIL_IF(!row, c->err, UPL_EDB, "household upsert returned no id");
-        hh_id = vt->col_i64(st, 0);
-        vt->reset(st);
-    }
-    if (existing_id) {
+    /* Members to write: identical duplicates folded. */
+    size_t n_live = 0;
+    for (size_t i = 0; i < n_rows; i++) if (!mps[i].is_dup_identical) mps[n_live++] = mps[i];
+    if (!existing_id) {
+        /* New household: written with up to HH_BATCH - 1 others (flush_pending). */
+        pending_hh *p = &c->pend[c->n_pend];
+        memset(p, 0, sizeof *p);
+        snprintf(p->code, sizeof p->code, "%s", code);
+        snprintf(p->area, sizeof p->area, "%s", area);
+        memcpy(p->hv, hv, sizeof hv);
+        p->mps = mps;
+        p->n_live = n_live;
+        c->n_pend++;
+        pending_owns = true;
+        c->sum->households_new++;
+    } else {
+        /* Household already in the registry: written now, one at a time, with
+         * the audit diff against its stored wave. */
+        int64_t hh_id = 0;
+        {
+            bool row = false;
+            int k = 1;
+            upl_stmt *st = c->st_hh_up;
+            vt->reset(st);
+            rc = vt->bind_text(st, k++, code, (size_t)-1);
+            if (!rc) rc = vt->bind_text(st, k++, area, (size_t)-1);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(bind_level(c, st, &k, LV_HH, hv, NULL));
+            rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+            if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+            if (!rc) rc = vt->bind_i64(st, k++, c->import_id);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(vt->step(st, &row, c->err));
+            UPL_FAIL_IF(!row, c->err, UPL_EDB, "household upsert returned no id");
+            hh_id = vt->col_i64(st, 0);
+            vt->reset(st);
+        }
         UPL_TRY(audit_diff(c, code, hh_id, hv, n_members));
         if (strcmp(existing_area, area)) {
             char obj[160], before[64], after[64];
@@ -1374,77 +1602,32 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
             snprintf(after, sizeof after, "{\"area_code\":\"%s\"}", area);
             UPL_TRY(upl_reg_audit(c->r, "household.move", obj, before, after, c->err));
         }
-    } else {
-        c->sum->households_new++;
-    }
-    {
-        int k = 1;
-        upl_stmt *st = c->st_hw_up;
-        vt->reset(st);
-        rc = vt->bind_i64(st, k++, hh_id);
-        if (!rc) rc = vt->bind_i64(st, k++, c->wave);
-        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(bind_level(c, st, &k, LV_HW, hv, NULL));
-        rc = vt->bind_i64(st, k++, c->import_id);
-        if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
-        UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(step_done(c, st));
-        vt->reset(st);
-    }
-    if (existing_id) {
+        {
+            int k = 1;
+            upl_stmt *st = c->st_hw_up;
+            vt->reset(st);
+            rc = vt->bind_i64(st, k++, hh_id);
+            if (!rc) rc = vt->bind_i64(st, k++, c->wave);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(bind_level(c, st, &k, LV_HW, hv, NULL));
+            rc = vt->bind_i64(st, k++, c->import_id);
+            if (!rc) rc = vt->bind_text(st, k++, c->now, (size_t)-1);
+            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+            UPL_TRY(step_done(c, st));
+            vt->reset(st);
+        }
         vt->reset(c->st_mw_del);
         rc = vt->bind_i64(c->st_mw_del, 1, hh_id);
         if (!rc) rc = vt->bind_i64(c->st_mw_del, 2, c->wave);
         UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
         UPL_TRY(step_done(c, c->st_mw_del));
         vt->reset(c->st_mw_del);
-    }
-    /* Members, up to MEMBER_BATCH per statement. */
-    size_t n_live = 0;
-    for (size_t i = 0; i < n_rows; i++) if (!mps[i].is_dup_identical) mps[n_live++] = mps[i];
-    for (size_t b0 = 0; b0 < n_live; b0 += MEMBER_BATCH) {
-        int kb = (int)(n_live - b0 < MEMBER_BATCH ? n_live - b0 : MEMBER_BATCH);
-        upl_stmt *mb = NULL, *mw = NULL;
-        UPL_TRY(batch_statements(c, kb, &mb, &mw));
-        int k = 1;
-        vt->reset(mb);
-        for (int j = 0; j < kb; j++) {
-            member_parse *mp = &mps[b0 + (size_t)j];
-            rc = vt->bind_i64(mb, k++, hh_id);
-            if (!rc) rc = vt->bind_text(mb, k++, mp->key, (size_t)-1);
-            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-            UPL_TRY(bind_level(c, mb, &k, LV_MB, mp->v, mp));
-            rc = vt->bind_text(mb, k++, c->now, (size_t)-1);
-            if (!rc) rc = vt->bind_text(mb, k++, c->now, (size_t)-1);
-            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
+        member_ref refs[MEMBER_BATCH];
+        for (size_t b0 = 0; b0 < n_live; b0 += MEMBER_BATCH) {
+            size_t kb = n_live - b0 < MEMBER_BATCH ? n_live - b0 : MEMBER_BATCH;
+            for (size_t j = 0; j < kb; j++) refs[j] = (member_ref){ &mps[b0 + j], hh_id };
+            UPL_TRY(write_members(c, refs, kb));
         }
-        bool row = false;
-        int got = 0;
-        UPL_TRY(vt->step(mb, &row, c->err));
-        while (row) {
-            size_t kl;
-            const char *rk = vt->col_text(mb, 1, &kl);
-            for (int j = 0; rk && j < kb; j++) {
-                member_parse *mp = &mps[b0 + (size_t)j];
-                if (strlen(mp->key) == kl && !memcmp(mp->key, rk, kl)) { mp->member_id = vt->col_i64(mb, 0); got++; break; }
-            }
-            UPL_TRY(vt->step(mb, &row, c->err));
-        }
-        vt->reset(mb);
-        UPL_FAIL_IF(got != kb, c->err, UPL_EDB, "member upsert returned %d ids for %d members", got, kb);
-        k = 1;
-        vt->reset(mw);
-        for (int j = 0; j < kb; j++) {
-            member_parse *mp = &mps[b0 + (size_t)j];
-            rc = vt->bind_i64(mw, k++, mp->member_id);
-            if (!rc) rc = vt->bind_i64(mw, k++, c->wave);
-            if (!rc) rc = vt->bind_i64(mw, k++, hh_id);
-            UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
-            UPL_TRY(bind_level(c, mw, &k, LV_MW, mp->v, mp));
-            UPL_FAIL_IF(vt->bind_i64(mw, k++, c->import_id), c->err, UPL_ENOMEM, "out of memory");
-        }
-        UPL_TRY(step_done(c, mw));
-        vt->reset(mw);
     }
     for (size_t i = 0; i < n_live; i++) {
         member_parse *mp = &mps[i];
@@ -1461,9 +1644,10 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
     /* Folded identical duplicates count as accepted (they are the same row). */
     c->sum->rows_accepted += n_rows - n_live;
     c->sum->households_accepted++;
+    if (c->n_pend == HH_BATCH) UPL_TRY(flush_pending(c));
     rc = UPL_OK;
 fail:
-    upl_free(mps);
+    if (!pending_owns) upl_free(mps);   /* else the pending batch frees it */
     vt->reset(c->st_hh_up);
     return rc;
 }
@@ -1640,7 +1824,8 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     UPL_FAIL_IF(c.wave < 1980 || c.wave > 2200, err, UPL_ERANGE, "wave %d is not a plausible year", c.wave);
     sum->wave = c.wave;
     c.arena = upl_arena_new(0);
-    UPL_FAIL_IF(!c.arena, err, UPL_ENOMEM, "out of memory");
+    c.pend = upl_calloc(HH_BATCH, sizeof *c.pend);
+    UPL_FAIL_IF(!c.arena || !c.pend, err, UPL_ENOMEM, "out of memory");
     /* Rejects and warnings files. */
     if (opt_in->rejects_path) c.rejects_path = upl_strdup(opt_in->rejects_path);
     else c.rejects_path = upl_asprintf("%s.rejects.csv", c.source);
@@ -1702,6 +1887,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
         if (rc) goto fail;
         if ((g & 1023) == 0) upl_progress("households", (uint64_t)g, (uint64_t)n_groups);
     }
+    UPL_TRY(flush_pending(&c));
     upl_progress("households", (uint64_t)n_groups, (uint64_t)n_groups);
     /* Statements prepared before the rebuild are re-prepared by SQLite on
      * their next step (schema change), so the conflict query uses the index. */
@@ -1762,11 +1948,15 @@ fail:
     if (bulk_cache) (void)r->db->vt->exec(r->db, "PRAGMA cache_size=-131072", NULL);
     if (c.rejects) fclose(c.rejects);
     if (c.warnings) fclose(c.warnings);
+    if (c.pend) free_pending(&c);
+    upl_free(c.pend);
     upl_table_free(c.conv);
     upl_arena_free(c.arena);
     upl_free(c.finds);
     upl_free(c.code_warns);
     upl_free(c.mb_cols); upl_free(c.mb_tuple); upl_free(c.mb_set); upl_free(c.mw_cols); upl_free(c.mw_tuple);
+    upl_free(c.hh_cols); upl_free(c.hh_tuple); upl_free(c.hh_set);
+    upl_free(c.hw_cols); upl_free(c.hw_tuple); upl_free(c.hw_set);
     upl_free(c.rejects_path);
     upl_free(c.warnings_path);
     upl_sbuf_free(&c.normalised);
