@@ -47,6 +47,12 @@ int cli_double(const char *cmd, const char *opt, const char *text, double *out);
 FILE *cli_open_out(const char *cmd, const char *path);
 int cli_close_out(const char *cmd, FILE *f, const char *path);
 
+/* Terminal display width of UTF-8 text (CJK characters count 2), and text
+ * padded to a display width (left- or right-aligned) for tables that mix
+ * Chinese and English. */
+int cli_display_width(const char *s);
+void cli_put_padded(FILE *f, const char *s, int width, bool is_right);
+
 /* Whether stderr is a terminal (progress is shown only then). */
 bool cli_stderr_is_tty(void);
 /* Install the library log sink and progress display (stderr). */

@@ -177,3 +177,36 @@ void cli_install_log(const char *cmd, bool verbose) {
     upl_log_set_sink(log_sink, NULL, verbose ? UPL_LOG_DEBUG : UPL_LOG_WARN);
     if (cli_stderr_is_tty()) upl_progress_set(progress_sink, NULL);
 }
+
+/* Display width of UTF-8 text in a terminal: East Asian wide characters
+ * (CJK, Hangul, full-width forms) take two columns, others one. */
+int cli_display_width(const char *s) {
+    int w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp;
+        int n;
+        if (*p < 0x80) { cp = *p; n = 1; }
+        else if ((*p >> 5) == 6) { cp = *p & 0x1f; n = 2; }
+        else if ((*p >> 4) == 14) { cp = *p & 0x0f; n = 3; }
+        else { cp = *p & 0x07; n = 4; }
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80) { n = i; break; }
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        p += n;
+        bool wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
+                    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+                    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+                    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
+        w += wide ? 2 : 1;
+    }
+    return w;
+}
+
+void cli_put_padded(FILE *f, const char *s, int width, bool is_right) {
+    int pad = width - cli_display_width(s);
+    if (is_right) for (int i = 0; i < pad; i++) fputc(' ', f);
+    fputs(s, f);
+    if (!is_right) for (int i = 0; i < pad; i++) fputc(' ', f);
+}

@@ -21,8 +21,10 @@ UPL_COMMAND(demo, "run the main job on one synthetic province (演示)")
 static const char USAGE[] =
     "usage: uplift demo [--out DIR] [--persons N] [--province CODE] [--year Y]\n"
     "Synthesizes one province (default 52 Guizhou, about 1,000,000 persons) into a work\n"
-    "folder, converts it to columnar snapshots, describes it, and lists every file made.\n"
-    "合成一个省的数据，转换为列式快照，描述其内容，并列出所有生成的文件。\n\n"
+    "folder, converts it to columnar snapshots, describes it, identifies poor households\n"
+    "under the China 2014 profile, measures poverty and inequality for rural and urban\n"
+    "residents with standard errors, and lists every file made.\n"
+    "合成一个省的数据，转换为列式快照，按2014年标准精准识别贫困户，测算城乡贫困与不平等，并列出所有文件。\n\n"
     "  --out DIR        work folder (default demo-output)\n"
     "  --persons N      persons to synthesize (default 1000000)\n"
     "  --province CODE  province code (default 52)\n"
@@ -281,6 +283,208 @@ static int step_describe(demo_ctx *d) {
     return rc;
 }
 
+/* ---- step 4: identify ------------------------------------------------------------------
+ * Who is poor and why, household by household, under the China 2014 profile
+ * (一收入两不愁三保障 + drinking water): decisions with evidence, and a
+ * county summary. Prints what a county office asks first: how many are
+ * poor, which criteria fail, the main causes, the counties with the highest
+ * incidence. */
+static double col_num(const upl_table *t, const char *name, size_t row) {
+    const upl_column *c = upl_table_find(t, name);
+    double v;
+    return (c && upl_col_get_f64(c, row, &v)) ? v : NAN;
+}
+
+static const char *col_text(const upl_table *t, const char *name, size_t row, char **buf, size_t *cap) {
+    const upl_column *c = upl_table_find(t, name);
+    size_t len;
+    if (!c || !upl_col_format(c, row, buf, cap, &len)) return "-";
+    return *buf;
+}
+
+static int cmp_incidence_desc(const void *a, const void *b, void *arg) {
+    const upl_table *t = arg;
+    double x = col_num(t, "incidence", *(const size_t *)a), y = col_num(t, "incidence", *(const size_t *)b);
+    if (isnan(x)) x = -1;
+    if (isnan(y)) y = -1;
+    return (x < y) - (x > y);
+}
+
+static int step_identify(demo_ctx *d) {
+    upl_error err = { 0 };
+    upl_profile *prof = NULL;
+    upl_table *persons = NULL, *hh = NULL, *dec = NULL, *total = NULL, *county = NULL;
+    upl_identify *res = NULL;
+    upl_profile_map_report rep = { 0 };
+    char *pp = demo_path(d, "members.upl"), *hp = demo_path(d, "households.upl");
+    char *dp = demo_path(d, "decisions.csv"), *sp = demo_path(d, "summary_county.csv");
+    char *buf = NULL;
+    size_t cap = 0, *order = NULL;
+    int rc = UPL_OK;
+    if (!pp || !hp || !dp || !sp) { rc = UPL_ENOMEM; goto fail; }
+    if ((rc = upl_profile_load_named("china-2014-targeted", &prof, &err))) goto fail;
+    if ((rc = upl_snapshot_open(pp, false, &persons, &err))) goto fail;
+    if ((rc = upl_snapshot_open(hp, false, &hh, &err))) goto fail;
+    size_t unmatched = 0;
+    if ((rc = upl_identify_join(persons, hh, upl_profile_household_key(prof), &unmatched, &err))) goto fail;
+    if ((rc = upl_profile_map_table(prof, persons, &rep, &err))) goto fail;
+    upl_identify_options io;
+    upl_identify_options_init(&io);
+    io.year = d->year;
+    io.n_threads = d->threads;
+    if ((rc = upl_identify_run(prof, persons, &io, &res, &err))) goto fail;
+    if ((rc = upl_identify_households(res, &dec, &err))) goto fail;
+    if ((rc = upl_write_csv_path(dec, dp, &err))) goto fail;
+    if ((rc = upl_identify_summary(res, "all", &total, &err))) goto fail;
+    if ((rc = upl_identify_summary(res, "county", &county, &err))) goto fail;
+    if ((rc = upl_write_csv_path(county, sp, &err))) goto fail;
+
+    double hhs = col_num(total, "households", 0), pers = col_num(total, "persons", 0);
+    double phh = col_num(total, "poor_households", 0), ppers = col_num(total, "poor_persons", 0);
+    printf("  profile %s %s (sha256 %.12s...), year %d, poverty line %.0f yuan\n", upl_profile_name(prof),
+           upl_profile_version(prof), upl_profile_sha256(prof), d->year, d->synth.line);
+    printf("  %.0f households, %.0f persons: %.0f poor households (%.0f persons), incidence %.2f%%\n", hhs, pers, phh,
+           ppers, 100 * col_num(total, "incidence", 0));
+    printf("  %.0f 户, %.0f 人: 贫困户 %.0f 户 (%.0f 人), 贫困发生率 %.2f%%\n", hhs, pers, phh, ppers,
+           100 * col_num(total, "incidence", 0));
+    printf("  criteria failed, households / 未达标户数:");
+    for (size_t k = 0; k < upl_table_n_cols(total); k++) {
+        const upl_column *c = upl_table_column(total, k);
+        if (!strncmp(c->name, "failed_", 7)) printf(" %s %.0f", c->name + 7, col_num(total, c->name, 0));
+    }
+    printf("\n  main causes of poor households / 主要致贫原因:");
+    for (size_t k = 0; k < upl_table_n_cols(total); k++) {
+        const upl_column *c = upl_table_column(total, k);
+        double v = col_num(total, c->name, 0);
+        if (!strncmp(c->name, "cause_", 6) && v > 0) printf(" %s %.0f", c->name + 6, v);
+    }
+    printf("\n");
+    size_t nc = upl_table_n_rows(county);
+    order = malloc((nc ? nc : 1) * sizeof *order);
+    if (!order) { rc = UPL_ENOMEM; goto fail; }
+    for (size_t i = 0; i < nc; i++) order[i] = i;
+    qsort_r(order, nc, sizeof *order, cmp_incidence_desc, county);
+    printf("  highest incidence, counties / 贫困发生率最高的县:\n");
+    for (size_t i = 0; i < nc && i < 5; i++) {
+        printf("    ");
+        cli_put_padded(stdout, col_text(county, "county", order[i], &buf, &cap), 22, false);
+        printf(" %6.2f%%  %6.0f poor persons of %7.0f / 贫困人口\n", 100 * col_num(county, "incidence", order[i]),
+               col_num(county, "poor_persons", order[i]), col_num(county, "persons", order[i]));
+    }
+    demo_file(d, "decisions.csv", "who is poor and why, with evidence, per household / 逐户识别结果与依据");
+    demo_file(d, "summary_county.csv", "incidence, criteria failed, causes by county / 分县汇总");
+fail:
+    if (rc) rc = cli_fail("demo", rc, &err);
+    upl_error_clear(&err);
+    upl_profile_map_report_free(&rep);
+    upl_identify_free(res);
+    upl_table_free(dec);
+    upl_table_free(total);
+    upl_table_free(county);
+    upl_table_free(persons);
+    upl_table_free(hh);
+    upl_profile_free(prof);
+    free(order);
+    free(buf);
+    free(pp);
+    free(hp);
+    free(dp);
+    free(sp);
+    return rc;
+}
+
+/* ---- step 5: measure -------------------------------------------------------------------
+ * Monetary poverty and inequality, person level (household weight x size),
+ * rural and urban, with survey-design standard errors (strata = province x
+ * urban, PSUs = villages), at the year's national line. */
+static int step_measure(demo_ctx *d) {
+    static const char *const names[] = { "fgt0", "fgt1", "fgt2", "watts", "gini", "theil", "mean" };
+    static const char *const labels[] = { "headcount 发生率", "poverty gap 贫困距", "severity 强度",
+                                          "Watts", "Gini 基尼", "Theil 泰尔", "mean income 均值" };
+    enum { NM = sizeof names / sizeof names[0] };
+    upl_error err = { 0 };
+    upl_table *hh = NULL, *out = NULL;
+    upl_measure_req req[NM];
+    upl_measure_input in;
+    upl_measure_result *res = NULL;
+    upl_groupby *gb = NULL;
+    double *yb = NULL, *wb = NULL;
+    int64_t *sb = NULL, *pb = NULL;
+    double *fb = NULL;
+    const char *by[] = { "is_urban" };
+    char *hp = demo_path(d, "households.upl"), *mp = demo_path(d, "measures.csv");
+    int rc = UPL_OK;
+    if (!hp || !mp) { rc = UPL_ENOMEM; goto fail; }
+    if ((rc = upl_snapshot_open(hp, false, &hh, &err))) goto fail;
+    for (size_t m = 0; m < NM; m++)
+        if ((rc = upl_measure_parse(names[m], &req[m], &err))) goto fail;
+    if ((rc = upl_measure_table_input(hh, "income_net_per_capita", "weight", by, 1, &in, &yb, &wb, &gb, &err))) goto fail;
+    const upl_column *sz = upl_table_find(hh, "household_size");
+    if (!sz || sz->type != UPL_I64 || !wb) { rc = upl_error_set(&err, UPL_ESCHEMA, "households.upl lacks weight or household_size"); goto fail; }
+    for (size_t i = 0; i < in.n; i++) wb[i] = upl_col_is_valid(sz, i) ? wb[i] * (double)sz->v.i64[i] : NAN;
+    in.w = wb;
+    if ((rc = upl_measure_table_design(hh, "stratum", "psu", NULL, &sb, &pb, &fb, &err))) goto fail;
+    upl_design des = { .strata = sb, .psu = pb, .fpc = NULL, .is_nested = true,
+                       .lonely = UPL_LONELY_ADJUST, .conf_level = 0.95 };
+    upl_measure_options mo;
+    upl_measure_options_init(&mo);
+    mo.line = UPL_LINE_ABSOLUTE;
+    mo.z = d->synth.line;
+    mo.n_threads = d->threads;
+    mo.design = &des;
+    mo.n_boot = 50;
+    if ((rc = upl_measure_compute(&in, req, NM, &mo, &res, &err))) goto fail;
+    /* people's table */
+    printf("  line 贫困线 %.0f yuan 元; person level, SE from strata x PSUs / 按人加权，分层整群抽样标准误\n", mo.z);
+    printf("  ");
+    cli_put_padded(stdout, "", 22, false);
+    for (int32_t g = 0; g < res->n_groups; g++) {
+        putchar(' ');
+        cli_put_padded(stdout, !strcmp(gb->labels[g][0], "true") ? "urban 城镇" : "rural 农村", 24, true);
+    }
+    printf("\n");
+    for (size_t m = 0; m < NM; m++) {
+        printf("  ");
+        cli_put_padded(stdout, labels[m], 22, false);
+        for (int32_t g = 0; g < res->n_groups; g++) {
+            const upl_stat *st = upl_measure_result_get(res, m, g);
+            char cell[64];
+            if (isnan(st->value)) snprintf(cell, sizeof cell, "undefined");
+            else if (m == NM - 1) snprintf(cell, sizeof cell, "%.0f ± %.0f", st->value, st->se);
+            else snprintf(cell, sizeof cell, "%.5f ± %.5f", st->value, st->se);
+            printf(" %24s", cell);
+        }
+        printf("\n");
+    }
+    /* machine-readable: the `uplift measure --format csv` columns */
+    FILE *f = fopen(mp, "w");
+    if (!f) { rc = upl_error_set(&err, UPL_EIO, "cannot write %s: %s", mp, strerror(errno)); goto fail; }
+    fprintf(f, "measure,is_urban,value,se,ci_low,ci_high,n,weight_sum\n");
+    for (size_t m = 0; m < NM; m++)
+        for (int32_t g = 0; g < res->n_groups; g++) {
+            const upl_stat *st = upl_measure_result_get(res, m, g);
+            fprintf(f, "%s,%s,%.17g,%.17g,%.17g,%.17g,%llu,%.17g\n", names[m], gb->labels[g][0], st->value, st->se,
+                    st->ci_low, st->ci_high, (unsigned long long)st->n, st->weight_sum);
+        }
+    if (fclose(f) != 0) { rc = upl_error_set(&err, UPL_EIO, "error writing %s", mp); goto fail; }
+    demo_file(d, "measures.csv", "poverty and inequality, rural/urban, with SEs / 城乡贫困与不平等指标");
+fail:
+    if (rc) rc = cli_fail("demo", rc, &err);
+    upl_error_clear(&err);
+    upl_measure_result_free(res);
+    upl_groupby_free(gb);
+    upl_free(yb);
+    upl_free(wb);
+    upl_free(sb);
+    upl_free(pb);
+    upl_free(fb);
+    upl_table_free(hh);
+    upl_table_free(out);
+    free(hp);
+    free(mp);
+    return rc;
+}
+
 /* ---- the steps, in order; append new ones here -------------------------------------- */
 typedef struct demo_step {
     const char *title;   /* English / 中文 */
@@ -291,6 +495,8 @@ static const demo_step STEPS[] = {
     { "synthesize one province / 合成一个省的数据", step_synth },
     { "convert CSV to columnar snapshots / 转换为列式快照", step_convert },
     { "describe the data / 描述数据", step_describe },
+    { "identify poor households (China 2014 profile) / 精准识别", step_identify },
+    { "measure poverty and inequality, rural and urban / 城乡贫困与不平等测算", step_measure },
 };
 
 int cmd_demo(int argc, char **argv) {
