@@ -41,7 +41,9 @@
 #include "reader_int.h"
 
 #define CAT_MAX_DISTINCT 4096u   /* inferred category columns: at most this many labels */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #define MIN_CHUNK_BYTES ((size_t)1 << 20)
+#define MAX_CHUNK_BYTES ((size_t)1 << 28)   /* field-index offsets are 32-bit */
 
 /* ---- Tokeniser ---------------------------------------------------------------- */
 enum { FS_QUOTED = 1, FS_ESCAPED = 2 };
@@ -106,7 +108,7 @@ static inline uint64_t mask64(const tok *t, const char *b) {
 /* Next byte at or after p that may end an unquoted field. The 64-byte block
  * mask is cached in r (positions only move forward within a pass), so a
  * field costs a shift and a count of trailing zeros. */
-static inline const char *scan_special(const tok *t, rec *r, const char *p, const char *end) {
+static ALWAYS_INLINE const char *scan_special(const tok *t, rec *r, const char *p, const char *end) {
 #ifdef __SSE2__
     for (;;) {
         if (p >= end) return end;
@@ -136,7 +138,7 @@ static inline void set_code(rec *r, int code, size_t col) {
 
 /* Scan an unquoted run from p to the next delimiter / line break / end,
  * flagging quotes and control bytes met on the way. */
-static inline const char *scan_unquoted(const tok *t, const char *p, const char *end, rec *r, size_t col) {
+static ALWAYS_INLINE const char *scan_unquoted(const tok *t, const char *p, const char *end, rec *r, size_t col) {
     p = scan_special(t, r, p, end);
     while (p < end && *p != t->delim && *p != '\n' && *p != '\r') {
         if (*p == '"') set_code(r, UPL_REJ_STRAY_QUOTE, col);
@@ -400,6 +402,53 @@ static bool is_human_number(const char *s, size_t n) {
     return i == n;
 }
 
+/* Fast paths for the common shapes of numbers. Each accepts a subset of
+ * what upl_parse_i64 / upl_parse_f64 accept and gives bit for bit the same
+ * value there (see the proof in the comments); anything else returns false
+ * and goes the general way (grammar check, Clinger, strtod_l). */
+static const double pow10_small[16] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                        1e11, 1e12, 1e13, 1e14, 1e15 };
+
+/* [sign] 1..18 digits: always within int64, no overflow check needed. */
+static inline bool fast_i64(const char *s, size_t n, int64_t *out) {
+    size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    if (n - i == 0 || n - i > 18) return false;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        unsigned d = (unsigned)((unsigned char)s[i] - '0');
+        if (d > 9) return false;
+        v = v * 10 + d;
+    }
+    *out = s[0] == '-' ? -(int64_t)v : (int64_t)v;
+    return true;
+}
+
+/* [sign] digits [. digits], 1..15 digits in all, no exponent. The digits
+ * read as one integer m < 10^15 (exact as a double) and the value is
+ * m / 10^f with f < 16 fraction digits (10^f exact): one correctly rounded
+ * division, exactly what upl_parse_f64 computes there (its mantissa is the
+ * same integer without leading zeros, its exponent the same -f). */
+static inline bool fast_f64(const char *s, size_t n, double *out) {
+    size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0, nd = 0, nf = 0;
+    uint64_t m = 0;
+    for (; i < n; i++, nd++) {
+        unsigned d = (unsigned)((unsigned char)s[i] - '0');
+        if (d > 9) break;
+        m = m * 10 + d;
+    }
+    if (i < n && s[i] == '.')
+        for (i++; i < n; i++, nf++) {
+            unsigned d = (unsigned)((unsigned char)s[i] - '0');
+            if (d > 9) break;
+            m = m * 10 + d;
+        }
+    if (i != n || nd + nf == 0 || nd + nf > 15) return false;
+    double v = (double)m;
+    if (nf) v /= pow10_small[nf];
+    *out = s[0] == '-' ? -v : v;
+    return true;
+}
+
 static unsigned classify(const char *s, size_t n) {
     size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0, j = i;
     while (j < n && (unsigned)(s[j] - '0') < 10) j++;
@@ -407,10 +456,11 @@ static unsigned classify(const char *s, size_t n) {
         unsigned f = V_F64;
         if (s[i] == '0' && n - i > 1) f |= V_LZERO;
         int64_t v;
-        f |= upl_parse_i64(s, n, &v) ? V_I64 : V_INT_OVF;
+        f |= (n - i <= 18 || upl_parse_i64(s, n, &v)) ? V_I64 : V_INT_OVF;
         return f;
     }
-    if (upl__is_f64_text(s, n)) {
+    double d;
+    if (fast_f64(s, n, &d) || upl__is_f64_text(s, n)) {
         unsigned f = V_F64;
         if (s[i] == '0' && i + 1 < n && (unsigned)(s[i + 1] - '0') < 10) f |= V_LZERO;
         return f;
@@ -448,11 +498,25 @@ typedef struct colinfo {
     dset dict;               /* final labels -> codes (CAT) */
 } colinfo;
 
+/* One accepted record in the pass-1 field index (offsets relative to the
+ * chunk's begin; chunks are kept under 2^31 bytes, see make_chunks). */
+typedef struct rowix { uint32_t off, rec, line; } rowix;
+
+/* Field index word: content length (bytes between the quotes for a quoted
+ * field, "" escapes included) in the low 14 bits, FIX_QUOTED and FIX_ESCAPED
+ * above. A record with a field of FIX_LONG bytes or more stores FIX_REPARSE
+ * in its first word and is tokenised again in pass 2. */
+#define FIX_QUOTED 0x8000u
+#define FIX_ESCAPED 0x4000u
+#define FIX_LONG 0x3FFFu
+#define FIX_REPARSE 0xFFFFu
+
 typedef struct chunk {
     const char *begin, *limit, *end;
     uint64_t n_lines, n_records, n_ok;   /* pass 1 */
     uint64_t row_base, rec_base, line_base;
     uint64_t *str_base;                  /* per column: byte offset in str_data (pass 2) */
+    uint64_t *str_end;                   /* per column: end of this chunk's bytes in str_data */
     colstat *stats;
     upl_reject_list rej;
     uint64_t *dead;                      /* pass 2: local row slots rejected */
@@ -461,6 +525,12 @@ typedef struct chunk {
     char *scratch;
     size_t scratch_cap;
     fspan *fields;
+    /* Field index written by pass 1 for every record it accepted, read by
+     * pass 2 instead of tokenising again: per row its start (relative to
+     * begin), record and line number; per field one 16-bit word. */
+    struct rowix *rows;
+    uint16_t *fidx;
+    size_t n_rows_ix, cap_rows_ix;
     int status;                          /* UPL_OK, UPL_ENOMEM */
     bool is_unterminated;                /* quote open at end of file */
     uint64_t unterminated_line_rel;
@@ -497,7 +567,7 @@ static int scratch_fit(chunk *c, size_t n) {
 }
 
 /* The field's value text, unescaped if needed (into the chunk scratch). */
-static int value_text(chunk *c, const fspan *s, const char **v, size_t *n) {
+static ALWAYS_INLINE int value_text(chunk *c, const fspan *s, const char **v, size_t *n) {
     if (!(s->flags & FS_ESCAPED)) { *v = s->p; *n = s->len; return UPL_OK; }
     if (scratch_fit(c, s->len)) return UPL_ENOMEM;
     *n = unescape(s, c->scratch);
@@ -505,7 +575,7 @@ static int value_text(chunk *c, const fspan *s, const char **v, size_t *n) {
     return UPL_OK;
 }
 
-static bool is_missing(const reader *rd, const char *v, size_t n) {
+static ALWAYS_INLINE bool is_missing(const reader *rd, const char *v, size_t n) {
     if (n == 0) return true;
     if (n > rd->missing_max) return false;
     for (size_t i = 0; i < rd->n_missing; i++)
@@ -573,6 +643,32 @@ static int stat_value(reader *rd, chunk *c, size_t j, const fspan *s) {
     return dset_insert(&st->set, &k, keep);
 }
 
+/* Append an accepted record to the chunk's field index. */
+static int ix_push(chunk *c, size_t n_cols, const char *rec_start, uint64_t rec_rel, uint64_t line_rel) {
+    if (c->n_rows_ix == c->cap_rows_ix) {
+        size_t nc = c->cap_rows_ix ? c->cap_rows_ix * 2 : 1024;
+        rowix *r = upl_reallocarray(c->rows, nc, sizeof *r);
+        if (!r) return UPL_ENOMEM;
+        c->rows = r;
+        uint16_t *f = upl_reallocarray(c->fidx, nc, (n_cols ? n_cols : 1) * sizeof *f);
+        if (!f) return UPL_ENOMEM;
+        c->fidx = f;
+        c->cap_rows_ix = nc;
+    }
+    rowix *r = &c->rows[c->n_rows_ix];
+    r->off = (uint32_t)(rec_start - c->begin);
+    r->rec = (uint32_t)rec_rel;
+    r->line = (uint32_t)line_rel;
+    uint16_t *w = c->fidx + c->n_rows_ix * n_cols;
+    c->n_rows_ix++;
+    for (size_t j = 0; j < n_cols; j++) {
+        const fspan *s = &c->fields[j];
+        if (s->len >= FIX_LONG) { w[0] = FIX_REPARSE; return UPL_OK; }
+        w[j] = (uint16_t)(s->len | (s->flags & FS_QUOTED ? FIX_QUOTED : 0u) | (s->flags & FS_ESCAPED ? FIX_ESCAPED : 0u));
+    }
+    return UPL_OK;
+}
+
 /* Parse the chunk's records from c->begin; stop at the first record that
  * starts at or after c->limit. */
 static int pass1_chunk(void *ctx, size_t idx, size_t b, size_t e) {
@@ -605,6 +701,7 @@ static int pass1_chunk(void *ctx, size_t idx, size_t b, size_t e) {
             ok++;
             for (size_t j = 0; j < rd->n_cols; j++)
                 if (stat_value(rd, c, j, &c->fields[j])) goto oom;
+            if (ix_push(c, rd->n_cols, p, recs, lines)) goto oom;
         }
         lines += r.n_lines;
         p = r.next;
@@ -626,6 +723,7 @@ static void chunk_reset(reader *rd, chunk *c) {
     }
     upl__reject_list_free(&c->rej);
     upl_arena_reset(c->arena);
+    c->n_rows_ix = 0;
     c->is_unterminated = false;
     c->status = UPL_OK;
 }
@@ -649,119 +747,175 @@ static bool parse_bool_any(const char *v, size_t n, bool *b) {
     return false;
 }
 
+/* Pass 2 works on batches of P2_BATCH rows: the spans of a batch are
+ * rebuilt from the field index (row by row), then each column is converted
+ * down the batch (column by column), so the type switch, the column's
+ * settings and its arrays stay put in the inner loop. Rows rejected here
+ * are collected per batch in a bit mask and listed in slot order. */
+#define P2_BATCH 64
+
+/* Write field s of a row into slot `slot` of column j; returns a reject code or 0. */
+static ALWAYS_INLINE int put_value(reader *rd, chunk *c, colinfo *ci, kind final, size_t j, const fspan *s, size_t slot,
+                                   vbits *vb, const char **detail, int *oom) {
+    upl_column *col = ci->col;
+    uint64_t *soff = c->str_base;
+    const char *v;
+    size_t vn;
+    if (value_text(c, s, &v, &vn)) { *oom = 1; return 0; }
+    if (is_missing(rd, v, vn)) {
+        switch (final) {
+        case K_F64: col->v.f64[slot] = 0.0; break;
+        case K_I64: col->v.i64[slot] = 0; break;
+        case K_BOOL: col->v.b[slot] = 0; break;
+        case K_CAT: col->v.cat[slot] = -1; break;
+        default: col->str_off[slot] = soff[j]; break;
+        }
+        return ci->is_not_null ? UPL_REJ_REQUIRED_MISSING : 0;
+    }
+    bool ok = true;
+    int code = 0;
+    switch (final) {
+    case K_F64: {
+        double d;
+        ok = fast_f64(v, vn, &d) || upl_parse_f64(v, vn, &d);
+        col->v.f64[slot] = ok ? d : 0.0;
+        if (!ok) code = UPL_REJ_BAD_NUMBER;
+        break;
+    }
+    case K_I64: {
+        int64_t x;
+        ok = fast_i64(v, vn, &x) || upl_parse_i64(v, vn, &x);
+        col->v.i64[slot] = ok ? x : 0;
+        if (!ok) {
+            code = ci->forced == K_I64 ? UPL_REJ_BAD_INTEGER : UPL_REJ_BAD_NUMBER;
+            if (code == UPL_REJ_BAD_INTEGER && upl__is_f64_text(v, vn)) *detail = "not a whole number";
+        }
+        break;
+    }
+    case K_BOOL: {
+        bool x = false;
+        ok = ci->forced == K_BOOL ? parse_bool_any(v, vn, &x) : is_bool_token(v, vn, &x);
+        col->v.b[slot] = x;
+        if (!ok) code = UPL_REJ_BAD_BOOL;
+        break;
+    }
+    case K_CAT: {
+        lkey lk;
+        make_key(v, vn, &lk);
+        int32_t k = dset_find(&ci->dict, &lk, v);
+        col->v.cat[slot] = k;
+        if (k < 0) { ok = false; code = UPL_REJ_OTHER; *detail = "label not in dictionary"; }
+        break;
+    }
+    default: {
+        char *dst = col->str_data + soff[j];
+        col->str_off[slot] = soff[j];
+        /* Short values: one fixed 16-byte copy (no call), when the bytes
+         * written past the value stay inside this chunk's own part of the
+         * column (the next value overwrites them). The source may be read
+         * past its end: file and scratch buffers are padded. */
+        if (vn <= 16 && soff[j] + 16 <= c->str_end[j]) memcpy(dst, v, 16);
+        else memcpy(dst, v, vn);
+        soff[j] += vn;
+        if (ci->is_id && upl__id_is_excel_mangled(v, vn)) code = UPL_REJ_ID_EXCEL_MANGLED;
+        break;
+    }
+    }
+    if (ok && !code) vb_set(col, vb, slot);
+    return code;
+}
+
 static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
     (void)b_; (void)e_;
     reader *rd = ctx;
     chunk *c = &rd->chunks[idx];
-    const char *p = c->begin, *end = rd->end;
+    const char *end = rd->end;
     rec r;
     r.blk = NULL;
     r.mask = 0;
-    uint64_t lines = 0, recs = 0, row = 0;
     size_t n = rd->n_cols;
     vbits *vb = NULL;
-    uint64_t *soff = c->str_base;   /* running byte offset per column */
+    fspan *bf = NULL;
+    const char *raw_end[P2_BATCH];
     vb = upl_calloc(n ? n : 1, sizeof *vb);
-    if (!vb) goto oom;
-    for (size_t j = 0; j < n; j++) vb[j].word = (size_t)(c->row_base >> 6);
-    while (p < c->end) {
-        tokenize(&rd->t, p, end, c->fields, n, &r);
-        if (r.is_blank) { lines += r.n_lines; p = r.next; continue; }
-        recs++;
-        if (r.code || r.n_fields != n) { lines += r.n_lines; p = r.next; continue; }
-        size_t slot = (size_t)(c->row_base + row);
-        bool is_dead = false;
+    bf = upl_calloc((n ? n : 1) * P2_BATCH, sizeof *bf);
+    if (!vb || !bf) goto oom;
+    for (size_t j = 0; j < n; j++) {
+        vb[j].word = (size_t)(c->row_base >> 6);
+        c->str_end[j] = c->str_base[j] + c->stats[j].bytes;
+    }
+    for (size_t r0 = 0; r0 < c->n_rows_ix; r0 += P2_BATCH) {
+        size_t nb = c->n_rows_ix - r0 < P2_BATCH ? c->n_rows_ix - r0 : P2_BATCH;
+        for (size_t b = 0; b < nb; b++) {
+            const rowix *rx = &c->rows[r0 + b];
+            const uint16_t *w = c->fidx + (r0 + b) * n;
+            const char *p = c->begin + rx->off;
+            fspan *f = bf + b * n;
+            if (n && w[0] == FIX_REPARSE) {
+                tokenize(&rd->t, p, end, f, n, &r);
+                raw_end[b] = r.raw_end;
+                continue;
+            }
+            /* Fields are contiguous, each followed by one delimiter (or
+             * the record's end); a quoted one has its two quotes around. */
+            const char *q = p;
+            for (size_t j = 0; j < n; j++) {
+                unsigned x = w[j], len = x & FIX_LONG;
+                if (x & FIX_QUOTED) { f[j].p = q + 1; q += len + 3; }
+                else { f[j].p = q; q += len + 1; }
+                f[j].len = len;
+                f[j].flags = (x & FIX_QUOTED ? FS_QUOTED : 0u) | (x & FIX_ESCAPED ? FS_ESCAPED : 0u);
+            }
+            raw_end[b] = q - 1;
+        }
+        uint64_t dead_mask = 0;
+        size_t slot0 = (size_t)c->row_base + r0;
         for (size_t j = 0; j < n; j++) {
             colinfo *ci = &rd->cols[j];
             if (ci->out < 0) continue;
-            upl_column *col = ci->col;
-            const fspan *s = &c->fields[j];
-            const char *v;
-            size_t vn;
-            if (value_text(c, s, &v, &vn)) goto oom;
-            int code = 0;
-            const char *detail = NULL;
-            if (is_missing(rd, v, vn)) {
-                switch (ci->final) {
-                case K_F64: col->v.f64[slot] = 0.0; break;
-                case K_I64: col->v.i64[slot] = 0; break;
-                case K_BOOL: col->v.b[slot] = 0; break;
-                case K_CAT: col->v.cat[slot] = -1; break;
-                default: col->str_off[slot] = soff[j]; break;
-                }
-                if (ci->is_not_null) code = UPL_REJ_REQUIRED_MISSING;
-            } else {
-                bool ok = true;
-                switch (ci->final) {
-                case K_F64: {
-                    double d;
-                    ok = upl_parse_f64(v, vn, &d);
-                    col->v.f64[slot] = ok ? d : 0.0;
-                    if (!ok) code = UPL_REJ_BAD_NUMBER;
-                    break;
-                }
-                case K_I64: {
-                    int64_t x;
-                    ok = upl_parse_i64(v, vn, &x);
-                    col->v.i64[slot] = ok ? x : 0;
-                    if (!ok) {
-                        code = ci->forced == K_I64 ? UPL_REJ_BAD_INTEGER : UPL_REJ_BAD_NUMBER;
-                        if (code == UPL_REJ_BAD_INTEGER && upl__is_f64_text(v, vn)) detail = "not a whole number";
-                    }
-                    break;
-                }
-                case K_BOOL: {
-                    bool x = false;
-                    ok = ci->forced == K_BOOL ? parse_bool_any(v, vn, &x) : is_bool_token(v, vn, &x);
-                    col->v.b[slot] = x;
-                    if (!ok) code = UPL_REJ_BAD_BOOL;
-                    break;
-                }
-                case K_CAT: {
-                    lkey lk;
-                    make_key(v, vn, &lk);
-                    int32_t k = dset_find(&ci->dict, &lk, v);
-                    col->v.cat[slot] = k;
-                    if (k < 0) { ok = false; code = UPL_REJ_OTHER; detail = "label not in dictionary"; }
-                    break;
-                }
-                default: {
-                    char *dst = col->str_data + soff[j];
-                    col->str_off[slot] = soff[j];
-                    if (s->flags & FS_ESCAPED) memcpy(dst, v, vn);
-                    else memcpy(dst, s->p, vn);
-                    soff[j] += vn;
-                    if (ci->is_id && upl__id_is_excel_mangled(v, vn)) code = UPL_REJ_ID_EXCEL_MANGLED;
-                    break;
-                }
-                }
-                if (ok && !code) vb_set(col, &vb[j], slot);
+            /* One loop per type (the kind argument is a constant after
+             * inlining, so each loop has no type switch inside). */
+#define P2_LOOP(K)                                                                                          \
+            for (size_t b = 0; b < nb; b++) {                                                               \
+                const char *detail = NULL;                                                                  \
+                int oom_ = 0;                                                                               \
+                const fspan *s = &bf[b * n + j];                                                            \
+                int code = put_value(rd, c, ci, K, j, s, slot0 + b, &vb[j], &detail, &oom_);                \
+                if (oom_) goto oom;                                                                         \
+                if (!code) continue;                                                                        \
+                dead_mask |= 1ull << b;                                                                     \
+                const rowix *rx = &c->rows[r0 + b];                                                         \
+                const char *p = c->begin + rx->off;                                                         \
+                if (add_reject(c, rx->rec, rx->line, (uint32_t)(j + 1), code, p, (size_t)(raw_end[b] - p), s, detail)) \
+                    goto oom;                                                                               \
             }
-            if (code) {
-                if (!is_dead) {
-                    if (c->n_dead == c->cap_dead) {
-                        size_t nc = c->cap_dead ? c->cap_dead * 2 : 16;
-                        uint64_t *d = upl_reallocarray(c->dead, nc, sizeof *d);
-                        if (!d) goto oom;
-                        c->dead = d;
-                        c->cap_dead = nc;
-                    }
-                    c->dead[c->n_dead++] = slot;
-                }
-                is_dead = true;
-                if (add_reject(c, recs, lines, (uint32_t)(j + 1), code, p, (size_t)(r.raw_end - p), s, detail))
-                    goto oom;
+            switch (ci->final) {
+            case K_F64: P2_LOOP(K_F64) break;
+            case K_I64: P2_LOOP(K_I64) break;
+            case K_BOOL: P2_LOOP(K_BOOL) break;
+            case K_CAT: P2_LOOP(K_CAT) break;
+            default: P2_LOOP(K_STR) break;
             }
+#undef P2_LOOP
         }
-        row++;
-        lines += r.n_lines;
-        p = r.next;
+        for (uint64_t m = dead_mask; m; m &= m - 1) {
+            if (c->n_dead == c->cap_dead) {
+                size_t nc = c->cap_dead ? c->cap_dead * 2 : 16;
+                uint64_t *d = upl_reallocarray(c->dead, nc, sizeof *d);
+                if (!d) goto oom;
+                c->dead = d;
+                c->cap_dead = nc;
+            }
+            c->dead[c->n_dead++] = slot0 + (size_t)__builtin_ctzll(m);
+        }
     }
     for (size_t j = 0; j < n; j++) if (rd->cols[j].out >= 0) vb_flush(rd->cols[j].col, &vb[j]);
     upl_free(vb);
+    upl_free(bf);
     return UPL_OK;
 oom:
     upl_free(vb);
+    upl_free(bf);
     c->status = UPL_ENOMEM;
     return UPL_ENOMEM;
 }
@@ -1064,8 +1218,9 @@ static int make_chunks(reader *rd, int n_threads) {
     size_t size = (size_t)(rd->end - rd->data);
     size_t want = size / ((size_t)(n_threads > 0 ? n_threads : 1) * 8);
     if (want < MIN_CHUNK_BYTES) want = MIN_CHUNK_BYTES;
+    if (want > MAX_CHUNK_BYTES) want = MAX_CHUNK_BYTES;
     size_t n = size / want + 1;
-    if (n > 4096) n = 4096;
+    if (n > 65536) n = 65536;
     rd->chunks = upl_calloc(n, sizeof *rd->chunks);
     if (!rd->chunks) return UPL_ENOMEM;
     rd->n_chunks = n;
@@ -1076,8 +1231,9 @@ static int make_chunks(reader *rd, int n_threads) {
         c->stats = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->stats);
         c->fields = upl_calloc(rd->n_cols + 1, sizeof *c->fields);
         c->str_base = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->str_base);
+        c->str_end = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->str_end);
         c->arena = upl_arena_new(0);
-        if (!c->stats || !c->fields || !c->str_base || !c->arena) return UPL_ENOMEM;
+        if (!c->stats || !c->fields || !c->str_base || !c->str_end || !c->arena) return UPL_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) rd->chunks[i].limit = i + 1 < n ? rd->chunks[i + 1].begin : rd->end;
     rd->chunks[0].is_checked = true;
@@ -1091,7 +1247,10 @@ static void free_reader(reader *rd) {
             if (c->stats) for (size_t j = 0; j < rd->n_cols; j++) dset_free(&c->stats[j].set);
             upl_free(c->stats);
             upl_free(c->fields);
+            upl_free(c->rows);
+            upl_free(c->fidx);
             upl_free(c->str_base);
+            upl_free(c->str_end);
             upl_free(c->dead);
             upl_free(c->scratch);
             upl__reject_list_free(&c->rej);
