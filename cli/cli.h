@@ -43,6 +43,19 @@ bool cli_has(const cli_opt *opts, size_t n_opts, const char *name);
 int cli_int(const char *cmd, const char *opt, const char *text, long long lo, long long hi, long long *out);
 int cli_double(const char *cmd, const char *opt, const char *text, double *out);
 
+/* Read options shared by every command that reads data files: --encoding,
+ * --delimiter, --schema, --strict-schema, --missing, --threads. The options
+ * must be present in the command's cli_opt table (values may be unset). */
+typedef struct cli_read_opts {
+    upl_read_options o;
+    upl_schema_field *schema;
+    size_t n_schema;
+    char *missing_buf;
+    const char **missing;
+} cli_read_opts;
+int cli_read_opts_parse(const char *cmd, cli_opt *opts, size_t n, cli_read_opts *r);
+void cli_read_opts_free(cli_read_opts *r);
+
 /* Open an output file ("-" or NULL = stdout). */
 FILE *cli_open_out(const char *cmd, const char *path);
 int cli_close_out(const char *cmd, FILE *f, const char *path);
@@ -52,6 +65,10 @@ int cli_close_out(const char *cmd, FILE *f, const char *path);
  * Chinese and English. */
 int cli_display_width(const char *s);
 void cli_put_padded(FILE *f, const char *s, int width, bool is_right);
+
+/* The folder holding uplift's data files: $UPLIFT_ROOT, else a folder above the
+ * executable with data/regions.csv, else "." (malloc'd). */
+char *cli_find_root(void);
 
 /* Whether stderr is a terminal (progress is shown only then). */
 bool cli_stderr_is_tty(void);

@@ -1,6 +1,7 @@
 /* cli_util.c — helpers shared by the subcommands: option parsing, messages,
  * output files, log and progress display on stderr. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,4 +210,74 @@ void cli_put_padded(FILE *f, const char *s, int width, bool is_right) {
     if (is_right) for (int i = 0; i < pad; i++) fputc(' ', f);
     fputs(s, f);
     if (!is_right) for (int i = 0; i < pad; i++) fputc(' ', f);
+}
+
+/* ---- read options shared by the commands that read data files ---- */
+int cli_read_opts_parse(const char *cmd, cli_opt *opts, size_t n, cli_read_opts *r) {
+    upl_read_options_init(&r->o);
+    const char *v;
+    if ((v = cli_get(opts, n, "encoding"))) r->o.encoding = v;
+    if ((v = cli_get(opts, n, "delimiter"))) {
+        if (!strcmp(v, "tab") || !strcmp(v, "\\t") || !strcmp(v, "\t")) r->o.delimiter = '\t';
+        else if (strlen(v) == 1 && strchr(",;|", v[0])) r->o.delimiter = v[0];
+        else { cli_error(cmd, "--delimiter: expected , ; | or tab, found `%s`", v); return CLI_USAGE; }
+    }
+    if ((v = cli_get(opts, n, "schema"))) {
+        upl_error e = { 0 };
+        if (upl_schema_parse(v, &r->schema, &r->n_schema, &e)) {
+            cli_error(cmd, "--schema: %s", upl_error_message(&e));
+            upl_error_clear(&e);
+            return CLI_USAGE;
+        }
+        r->o.schema = r->schema;
+        r->o.n_schema = r->n_schema;
+    }
+    r->o.is_schema_strict = cli_has(opts, n, "strict-schema");
+    if (r->o.is_schema_strict && !r->schema) { cli_error(cmd, "--strict-schema needs --schema"); return CLI_USAGE; }
+    if ((v = cli_get(opts, n, "missing"))) {
+        size_t k = 1;
+        for (const char *p = v; *p; p++) k += *p == ',';
+        r->missing_buf = strdup(v);
+        r->missing = calloc(k, sizeof *r->missing);
+        if (!r->missing_buf || !r->missing) { cli_error(cmd, "out of memory"); return CLI_FAIL; }
+        size_t m = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(r->missing_buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) r->missing[m++] = t;
+        r->o.missing_tokens = r->missing;
+        r->o.n_missing_tokens = m;
+    }
+    if ((v = cli_get(opts, n, "threads"))) {
+        long long t;
+        if (cli_int(cmd, "threads", v, 1, 256, &t)) return CLI_USAGE;
+        r->o.n_threads = (int)t;
+    }
+    return CLI_OK;
+}
+
+void cli_read_opts_free(cli_read_opts *r) {
+    upl_schema_free(r->schema, r->n_schema);
+    free(r->missing_buf);
+    free(r->missing);
+}
+
+/* The folder holding uplift's data files (data/regions.csv, node_modules/):
+ * $UPLIFT_ROOT, else the first of the folders above the executable that has
+ * data/regions.csv, else the current folder. Returns a malloc'd path. */
+char *cli_find_root(void) {
+    const char *env = getenv("UPLIFT_ROOT");
+    if (env && *env) return strdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        for (int up = 0; up < 5; up++) {
+            char *slash = strrchr(exe, '/');
+            if (!slash) break;
+            *slash = 0;
+            char probe[PATH_MAX + 32];
+            snprintf(probe, sizeof probe, "%s/data/regions.csv", exe);
+            if (access(probe, R_OK) == 0) return strdup(exe);
+        }
+    }
+    return strdup(".");
 }

@@ -33,61 +33,6 @@ static const char usage[] =
     "  uplift convert old.dta old.csv --encoding gbk\n"
     "  uplift convert members.csv members.upl --schema id_number:id:required,age:i64\n";
 
-/* The read options describe and convert share (kept in step by hand). */
-typedef struct ropts {
-    upl_read_options o;
-    upl_schema_field *schema;
-    size_t n_schema;
-    char *missing_buf;
-    const char **missing;
-} ropts;
-
-static int parse_read_opts(const char *cmd, cli_opt *opts, size_t n, ropts *r) {
-    upl_read_options_init(&r->o);
-    const char *v;
-    if ((v = cli_get(opts, n, "encoding"))) r->o.encoding = v;
-    if ((v = cli_get(opts, n, "delimiter"))) {
-        if (!strcmp(v, "tab") || !strcmp(v, "\\t") || !strcmp(v, "\t")) r->o.delimiter = '\t';
-        else if (strlen(v) == 1 && strchr(",;|", v[0])) r->o.delimiter = v[0];
-        else { cli_error(cmd, "--delimiter: expected , ; | or tab, found `%s`", v); return CLI_USAGE; }
-    }
-    if ((v = cli_get(opts, n, "schema"))) {
-        upl_error e = { 0 };
-        if (upl_schema_parse(v, &r->schema, &r->n_schema, &e)) {
-            cli_error(cmd, "--schema: %s", upl_error_message(&e));
-            upl_error_clear(&e);
-            return CLI_USAGE;
-        }
-        r->o.schema = r->schema;
-        r->o.n_schema = r->n_schema;
-    }
-    r->o.is_schema_strict = cli_has(opts, n, "strict-schema");
-    if (r->o.is_schema_strict && !r->schema) { cli_error(cmd, "--strict-schema needs --schema"); return CLI_USAGE; }
-    if ((v = cli_get(opts, n, "missing"))) {
-        size_t k = 1;
-        for (const char *p = v; *p; p++) k += *p == ',';
-        r->missing_buf = strdup(v);
-        r->missing = calloc(k, sizeof *r->missing);
-        if (!r->missing_buf || !r->missing) { cli_error(cmd, "out of memory"); return CLI_FAIL; }
-        size_t m = 0;
-        char *save = NULL;
-        for (char *t = strtok_r(r->missing_buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) r->missing[m++] = t;
-        r->o.missing_tokens = r->missing;
-        r->o.n_missing_tokens = m;
-    }
-    if ((v = cli_get(opts, n, "threads"))) {
-        long long t;
-        if (cli_int(cmd, "threads", v, 1, 256, &t)) return CLI_USAGE;
-        r->o.n_threads = (int)t;
-    }
-    return CLI_OK;
-}
-
-static void ropts_free(ropts *r) {
-    upl_schema_free(r->schema, r->n_schema);
-    free(r->missing_buf);
-    free(r->missing);
-}
 
 
 static bool ends_with(const char *s, const char *suf) {
@@ -124,15 +69,15 @@ int cmd_convert(int argc, char **argv) {
     }
     if (!strcmp(in, outp)) { cli_error(cmd, "IN and OUT are the same file"); return CLI_USAGE; }
     cli_install_log(cmd, cli_has(opts, n_opts, "verbose"));
-    ropts r;
+    cli_read_opts r;
     memset(&r, 0, sizeof r);
-    int rc = parse_read_opts(cmd, opts, n_opts, &r);
-    if (rc) { ropts_free(&r); return rc; }
+    int rc = cli_read_opts_parse(cmd, opts, n_opts, &r);
+    if (rc) { cli_read_opts_free(&r); return rc; }
     char *rej_default = NULL;
     const char *rej = cli_get(opts, n_opts, "rejects");
     if (!rej) {
         rej_default = malloc(strlen(outp) + 16);
-        if (!rej_default) { ropts_free(&r); cli_error(cmd, "out of memory"); return CLI_FAIL; }
+        if (!rej_default) { cli_read_opts_free(&r); cli_error(cmd, "out of memory"); return CLI_FAIL; }
         sprintf(rej_default, "%s.rejects.csv", outp);
         remove(rej_default);   /* never leave a stale rejects file from an earlier run */
         r.o.rejects_path = NULL;
@@ -174,6 +119,6 @@ int cmd_convert(int argc, char **argv) {
     upl_error_clear(&err);
     upl_table_free(t);
     free(rej_default);
-    ropts_free(&r);
+    cli_read_opts_free(&r);
     return rc;
 }

