@@ -1165,7 +1165,7 @@ static int run_profile_mpi(common *c, upl_table *t, out_t *o, context *ctx, upl_
         ind[j].weight.den = pi->weight.den;
         ind[j].is_deprivation = true;
     }
-    upl_frac pk = upl_profile_k(prof);
+    upl_rational pk = upl_profile_k(prof);
     upl_rational k = {pk.num, pk.den};
     if ((v = cli_get(c->opts, c->n_opts, "k")) && upl_rational_parse(v, &k, &err)) {
         cli_error(cmd, "--k: %s", upl_error_message(&err));

@@ -359,10 +359,7 @@ UPL_EXPORT int upl_sectoral_compute(const double *share1, const double *pov1, co
  * common denominator D, a person's score is the integer C_i = sum_j W_j g_ij
  * over total weight T = sum_j W_j (weights need not sum to 1: c_i = C_i/T),
  * and "poor" is the exact integer test C_i * k_den >= k_num * T. */
-typedef struct upl_rational { int64_t num, den; } upl_rational;
-/* "1/6", "0.25", "33%", "2" -> exact rational (decimals are exact decimal
- * fractions: 0.33 = 33/100). UPL_EPARSE on bad text. */
-UPL_EXPORT int upl_rational_parse(const char *s, upl_rational *out, upl_error *err) UPL_MUST_CHECK;
+/* Weights and k are exact fractions: upl_rational and upl_rational_parse (table.h). */
 
 typedef struct upl_af_indicator {
     const char *name;         /* borrowed */

@@ -158,11 +158,7 @@ UPL_EXPORT void upl_profile_map_report_free(upl_profile_map_report *r); /* zeroe
 UPL_EXPORT int upl_profile_map_table(const upl_profile *p, upl_table *t, upl_profile_map_report *rep,
                                      upl_error *err) UPL_MUST_CHECK;
 
-/* ---- Exact rationals (weights, k) ------------------------------------------ */
-typedef struct upl_frac { int64_t num, den; } upl_frac; /* den > 0, reduced */
-/* Parse "1/18", "0.5", "1", "33.3%"; exact (decimal fractions become n/10^d). */
-UPL_EXPORT int upl_frac_parse(const char *s, upl_frac *out) UPL_MUST_CHECK;
-static inline double upl_frac_value(upl_frac r) { return (double)r.num / (double)r.den; }
+/* Weights and k are exact fractions: upl_rational (table.h). */
 
 /* ---- Poverty lines ------------------------------------------------------------ */
 typedef struct upl_line_info {
@@ -190,7 +186,7 @@ typedef struct upl_profile_indicator {
     const char *id;
     const char *label_en, *label_zh;
     const char *dimension;
-    upl_frac weight;
+    upl_rational weight;
     const char *expr;             /* the deprivation rule, as written */
     upl_on_missing on_missing;
     const char *source;
@@ -201,7 +197,7 @@ UPL_EXPORT size_t upl_profile_n_indicators(const upl_profile *p);
  * first use; borrowed. Built-ins (line, income_pc...) are listed too. */
 UPL_EXPORT size_t upl_profile_indicator_refs(const upl_profile *p, size_t i, const char *const **names);
 UPL_EXPORT const upl_profile_indicator *upl_profile_indicator_at(const upl_profile *p, size_t i);
-UPL_EXPORT upl_frac upl_profile_k(const upl_profile *p);
+UPL_EXPORT upl_rational upl_profile_k(const upl_profile *p);
 
 typedef struct upl_profile_cause {
     int code;                     /* national list order: 1 因病 ... 12 因婚, 99 其他 */

@@ -158,6 +158,18 @@ static inline void upl_ksum_merge(upl_ksum *a, const upl_ksum *b) {
 }
 static inline double upl_ksum_value(const upl_ksum *k) { return k->s + k->c; }
 
+/* ---- Exact fractions -------------------------------------------------------
+ * Policy weights and cutoffs (1/6, 1/18, k = 1/3) held exactly, so sums and
+ * comparisons of weights never suffer binary rounding. den > 0, reduced. */
+typedef struct upl_rational { int64_t num, den; } upl_rational;
+/* "1/6", "0.25", "33%", "2", "-1/2" -> exact fraction (decimals are exact
+ * decimal fractions: 0.33 = 33/100). UPL_EPARSE on bad text, UPL_ERANGE when
+ * the digits overflow 64 bits; err may be NULL. */
+UPL_EXPORT int upl_rational_parse(const char *s, upl_rational *out, upl_error *err) UPL_MUST_CHECK;
+static inline double upl_rational_value(upl_rational r) { return (double)r.num / (double)r.den; }
+/* Greatest common divisor of |a| and |b| (0 when both are 0). */
+UPL_EXPORT int64_t upl_gcd64(int64_t a, int64_t b);
+
 /* ---- Chunked parallel loops -------------------------------------------------
  * Work is split into fixed-size chunks of rows; the chunk layout depends only
  * on n_rows and chunk_rows, never on the thread count. Callers keep one

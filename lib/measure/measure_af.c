@@ -13,65 +13,6 @@
 #include <string.h>
 #include "measure_int.h"
 
-static int64_t gcd64(int64_t a, int64_t b) {
-    if (a < 0) a = -a;
-    if (b < 0) b = -b;
-    while (b) {
-        int64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
-int upl_rational_parse(const char *s, upl_rational *out, upl_error *err) {
-    const char *p = s;
-    int64_t num = 0, den = 1;
-    bool any = false;
-    while (isspace((unsigned char)*p)) p++;
-    while (isdigit((unsigned char)*p)) {
-        if (num > (INT64_MAX - 9) / 10) goto bad;
-        num = num * 10 + (*p++ - '0');
-        any = true;
-    }
-    if (*p == '.') {
-        p++;
-        while (isdigit((unsigned char)*p)) {
-            if (num > (INT64_MAX - 9) / 10 || den > INT64_MAX / 10) goto bad;
-            num = num * 10 + (*p++ - '0');
-            den *= 10;
-            any = true;
-        }
-    }
-    if (!any) goto bad;
-    if (*p == '%') {
-        if (den > INT64_MAX / 100) goto bad;
-        den *= 100;
-        p++;
-    } else if (*p == '/') {
-        p++;
-        int64_t d = 0;
-        bool dany = false;
-        while (isdigit((unsigned char)*p)) {
-            if (d > (INT64_MAX - 9) / 10) goto bad;
-            d = d * 10 + (*p++ - '0');
-            dany = true;
-        }
-        if (!dany || d == 0) goto bad;
-        if (den != 1) goto bad; /* "0.5/3" is not accepted */
-        den = d;
-    }
-    while (isspace((unsigned char)*p)) p++;
-    if (*p) goto bad;
-    int64_t g = gcd64(num, den);
-    if (g == 0) g = 1;
-    out->num = num / g;
-    out->den = den / g;
-    return UPL_OK;
-bad:
-    return upl_error_set(err, UPL_EPARSE, "`%s` is not a weight or cutoff (write 1/6, 0.25, 33%% or 2)", s);
-}
-
 int upl_af_nested_weights(upl_af_indicator *ind, size_t d, upl_error *err) {
     if (d == 0) return upl_error_set(err, UPL_EMISUSE, "no indicators");
     /* distinct dimensions in order of first appearance */
@@ -176,7 +117,7 @@ int upl_af_compute(const upl_af_spec *spec, const upl_af_input *in, upl_policy m
         UPL_FAIL_IF(!ij->is_deprivation && !(ij->cutoff > 0), err, UPL_EMISUSE,
                     "indicator `%s`: the cutoff must be positive for normalised gaps (or declare it a 0/1 deprivation)",
                     ij->name ? ij->name : "?");
-        int64_t g = gcd64(L, ij->weight.den);
+        int64_t g = upl_gcd64(L, ij->weight.den);
         __int128 l2 = (__int128)(L / g) * ij->weight.den;
         UPL_FAIL_IF(l2 > ((__int128)1 << 40), err, UPL_ERANGE, "weights: common denominator too large");
         L = (int64_t)l2;

@@ -1238,7 +1238,6 @@ static void cause_pass(upl_eval *ev) {
 
 /* ---- set-up ------------------------------------------------------------------- */
 
-static int64_t gcd64(int64_t a, int64_t b) { while (b) { int64_t t = a % b; a = b; b = t; } return a < 0 ? -a : a; }
 
 static int line_per_household(upl_eval *ev) {
     const upl_profile *p = ev->p;
@@ -1529,7 +1528,7 @@ int upl_eval_new(const upl_profile *p, const upl_table *persons, const upl_eval_
     ev->arrs[ev->a_line].is_ready = ev->arrs[ev->a_n_members].is_ready = ev->arrs[ev->a_year].is_ready = true;
     int a_k;
     UPL_TRY(add_arr(ev, "k", VT_NUM, &a_k));
-    for (size_t g = 0; g < ev->n_hh; g++) ev->arrs[a_k].num[g] = upl_frac_value(p->k);
+    for (size_t g = 0; g < ev->n_hh; g++) ev->arrs[a_k].num[g] = upl_rational_value(p->k);
     ev->arrs[a_k].is_ready = true;
     /* stage 0: per-capita income */
     UPL_TRY(add_arr(ev, "income_pc", VT_NUM, &ev->a_income));
@@ -1574,7 +1573,7 @@ int upl_eval_new(const upl_profile *p, const upl_table *persons, const upl_eval_
     int64_t den = p->k.den;
     for (size_t i = 0; i < ni; i++) {
         int64_t d = p->indicators[i].pub.weight.den;
-        int64_t g = gcd64(den, d);
+        int64_t g = upl_gcd64(den, d);
         if (den / g > INT64_MAX / d) { rc = upl_error_set(err, UPL_ERANGE, "%s: weights' common denominator is too large", p->path); goto fail; }
         den = den / g * d;
     }

@@ -103,7 +103,7 @@ struct upl_profile {
     upl_expr *income_expr;        /* per-capita income used against the line */
     char *income_text;
     pindicator *indicators; size_t n_indicators;
-    upl_frac k;
+    upl_rational k;
     upl_expr *poor_expr;          /* NULL: poor iff score >= k */
     prule *categories; size_t n_categories;
     pcause *causes; size_t n_causes;

@@ -458,7 +458,7 @@ static int load_identification(ld *L, const ynode *m) {
     if (rc) return rc;
     const ynode *k = prof_ymap_get(m, "k");
     if (k) {
-        if (k->kind != Y_SCALAR || upl_frac_parse(k->text, &L->p->k) != UPL_OK)
+        if (k->kind != Y_SCALAR || upl_rational_parse(k->text, &L->p->k, NULL) != UPL_OK)
             return bad(L, k, "identification: k must be an exact fraction like 1/3");
         if (L->p->k.num <= 0 || L->p->k.num > L->p->k.den) return bad(L, k, "identification: k must be in (0, 1]");
     }
@@ -511,8 +511,8 @@ static int load_indicators(ld *L, const ynode *m) {
         ind->pub.label_en = en ? en : id;
         ind->pub.label_zh = zh ? zh : ind->pub.label_en;
         const ynode *w = prof_ymap_get(e, "weight");
-        if (!w) ind->pub.weight = (upl_frac){0, 1};
-        else if (w->kind != Y_SCALAR || upl_frac_parse(w->text, &ind->pub.weight) != UPL_OK ||
+        if (!w) ind->pub.weight = (upl_rational){0, 1};
+        else if (w->kind != Y_SCALAR || upl_rational_parse(w->text, &ind->pub.weight, NULL) != UPL_OK ||
                  ind->pub.weight.num < 0)
             return bad(L, w, "%s: weight must be an exact non-negative fraction like 1/18", what);
         const ynode *r = prof_ymap_get(e, "rule");
@@ -763,7 +763,7 @@ int upl_profile_load_mem(const char *text, size_t len, const char *name, upl_pro
     if (!(p->path = prof_strdup(p, name))) { rc = oom(&L); goto fail; }
     L.file = p->path;
     prof_sha256_hex(text, len, p->sha256);
-    p->k = (upl_frac){1, 1};
+    p->k = (upl_rational){1, 1};
     p->max_secondary_causes = 2;
     p->ref_month = 12;
     p->ref_day = 31;
@@ -873,7 +873,7 @@ size_t upl_profile_n_indicators(const upl_profile *p) { return p->n_indicators; 
 const upl_profile_indicator *upl_profile_indicator_at(const upl_profile *p, size_t i) {
     return i < p->n_indicators ? &p->indicators[i].pub : NULL;
 }
-upl_frac upl_profile_k(const upl_profile *p) { return p->k; }
+upl_rational upl_profile_k(const upl_profile *p) { return p->k; }
 size_t upl_profile_indicator_refs(const upl_profile *p, size_t i, const char *const **names) {
     if (i >= p->n_indicators) { if (names) *names = NULL; return 0; }
     if (names) *names = p->indicators[i].refs;

@@ -469,6 +469,34 @@ START_TEST(groupby_alloc_failure_loop) {
 }
 END_TEST
 
+START_TEST(rational_parse_exact) {
+    upl_rational a, b, k;
+    upl_error e = {0};
+    ck_assert_int_eq(upl_rational_parse("1/6", &a, &e), UPL_OK);
+    ck_assert_int_eq(upl_rational_parse(" 3/18 ", &b, &e), UPL_OK);
+    ck_assert(a.num == 1 && a.den == 6 && b.num == 1 && b.den == 6);   /* reduced */
+    ck_assert_int_eq(upl_rational_parse("1/3", &k, &e), UPL_OK);
+    /* 1/6 + 1/6 >= 1/3 exactly, where binary doubles may say otherwise */
+    ck_assert(a.num * b.den + b.num * a.den == 12 && a.den * b.den == 36);   /* 12/36 */
+    ck_assert((a.num * b.den + b.num * a.den) * k.den >= k.num * (a.den * b.den));
+    ck_assert_int_eq(upl_rational_parse("33%", &k, &e), UPL_OK);
+    ck_assert(k.num == 33 && k.den == 100);
+    ck_assert_int_eq(upl_rational_parse("0.25", &k, &e), UPL_OK);
+    ck_assert(k.num == 1 && k.den == 4);
+    ck_assert_int_eq(upl_rational_parse("-0.5/3", &k, &e), UPL_OK);
+    ck_assert(k.num == -1 && k.den == 6);
+    ck_assert_near(upl_rational_value(k), -1.0 / 6.0, 1e-15);
+    ck_assert_int_eq(upl_rational_parse("1/0", &k, &e), UPL_EPARSE);
+    ck_assert_str_eq(upl_error_message(&e), "`1/0` is not a weight or cutoff (write 1/6, 0.25, 33% or 2)");
+    ck_assert_int_eq(upl_rational_parse("1/3x", &k, &e), UPL_EPARSE);
+    ck_assert_int_eq(upl_rational_parse("", &k, NULL), UPL_EPARSE);
+    ck_assert_int_eq(upl_rational_parse("99999999999999999999", &k, &e), UPL_ERANGE);
+    upl_error_clear(&e);
+    ck_assert_int_eq(upl_gcd64(-12, 18), 6);
+    ck_assert_int_eq(upl_gcd64(0, 0), 0);
+}
+END_TEST
+
 Suite *suite_core(void) {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
@@ -486,6 +514,7 @@ Suite *suite_core(void) {
     tcase_add_test(tc, groupby_two_keys_sorted_with_missing);
     tcase_add_test(tc, groupby_hash_path_matches_sorted_reference);
     tcase_add_test(tc, groupby_alloc_failure_loop);
+    tcase_add_test(tc, rational_parse_exact);
     suite_add_tcase(s, tc);
     return s;
 }

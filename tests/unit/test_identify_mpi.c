@@ -116,7 +116,7 @@ START_TEST(mpi_profile_equals_direct_af) {
         xs[j] = cols[j];
     }
     for (size_t g = 0; g < G; g++) size[g] = (double)upl_eval_household_size(ev, g);
-    upl_frac k = upl_profile_k(f.p);
+    upl_rational k = upl_profile_k(f.p);
     upl_af_spec spec = {.d = d, .ind = ind, .k = {k.num, k.den}};
     upl_af_input in = {.n = G, .x = xs, .w = NULL, .size = size, .group = NULL, .n_groups = 0};
     upl_af_result *res = NULL;

@@ -162,20 +162,20 @@ START_TEST(text_sentinels_in_string_column) {
 END_TEST
 
 START_TEST(rationals_exact) {
-    upl_frac r;
-    ck_assert_int_eq(upl_frac_parse("1/18", &r), UPL_OK);
+    upl_rational r;
+    ck_assert_int_eq(upl_rational_parse("1/18", &r, NULL), UPL_OK);
     ck_assert(r.num == 1 && r.den == 18);
-    ck_assert_int_eq(upl_frac_parse("2/6", &r), UPL_OK);
+    ck_assert_int_eq(upl_rational_parse("2/6", &r, NULL), UPL_OK);
     ck_assert(r.num == 1 && r.den == 3);
-    ck_assert_int_eq(upl_frac_parse("0.5", &r), UPL_OK);
+    ck_assert_int_eq(upl_rational_parse("0.5", &r, NULL), UPL_OK);
     ck_assert(r.num == 1 && r.den == 2);
-    ck_assert_int_eq(upl_frac_parse("33.3%", &r), UPL_OK);
+    ck_assert_int_eq(upl_rational_parse("33.3%", &r, NULL), UPL_OK);
     ck_assert(r.num == 333 && r.den == 1000);
-    ck_assert_int_eq(upl_frac_parse("1", &r), UPL_OK);
+    ck_assert_int_eq(upl_rational_parse("1", &r, NULL), UPL_OK);
     ck_assert(r.num == 1 && r.den == 1);
-    ck_assert_int_ne(upl_frac_parse("1/0", &r), UPL_OK);
-    ck_assert_int_ne(upl_frac_parse("abc", &r), UPL_OK);
-    ck_assert_int_ne(upl_frac_parse("1/3x", &r), UPL_OK);
+    ck_assert_int_ne(upl_rational_parse("1/0", &r, NULL), UPL_OK);
+    ck_assert_int_ne(upl_rational_parse("abc", &r, NULL), UPL_OK);
+    ck_assert_int_ne(upl_rational_parse("1/3x", &r, NULL), UPL_OK);
 }
 END_TEST
 
