@@ -367,6 +367,14 @@ typedef struct finding {
 #define HH_BATCH 64
 struct pending_hh;
 
+/* Whether a household code was in the registry before this import. */
+typedef struct hh_look {
+    char code[128];
+    bool is_long;          /* over 120 bytes: looked up alone (see process_household) */
+    int64_t id;            /* 0 = not in the registry */
+    char area[16];
+} hh_look;
+
 /* Indexes no import statement reads while households are written (the
  * blind index is read only by the conflict query, after the rebuild; the
  * area index by queries outside the import). Unique indexes are never
@@ -404,6 +412,14 @@ typedef struct ictx {
     struct pending_hh *pend;
     size_t n_pend;
     upl_stmt *st_hh_batch[HH_BATCH + 1], *st_hw_batch[HH_BATCH + 1];
+    /* Households already in the registry, read in one query when there are
+     * not many more of them than in the file (preload_households); else
+     * each household is looked up alone. */
+    bool known_loaded;
+    smap known;
+    upl_arena *known_arena;
+    hh_look *known_v;
+    size_t n_known;
     char *hh_cols, *hh_tuple, *hh_set, *hw_cols, *hw_tuple, *hw_set;
     upl_stmt *st_hh_find, *st_hh_up, *st_hw_old, *st_hw_up, *st_mb_up, *st_mw_del, *st_mw_ins,
              *st_conflict_find, *st_conflict_ins, *st_quar;
@@ -1325,6 +1341,72 @@ fail:
     return rc;
 }
 
+/* Households already in the registry, for the existence check of each
+ * household of the file: one query instead of one round trip per
+ * household (on PostgreSQL a round trip costs more than the insert). Only
+ * when the registry holds at most 4 households per household of the file,
+ * so a small correction to a large registry does not read it all. */
+static int preload_households(ictx *c, size_t n_groups) {
+    int rc;
+    upl_db *db = c->r->db;
+    const upl_db_vt *vt = db->vt;
+    upl_stmt *st = NULL;
+    int64_t count = 0;
+    bool found = false, row = false;
+    UPL_TRY(upl_db_query_i64(db, "SELECT COUNT(*) FROM household", &count, &found, c->err, ""));
+    if (count < 0 || (uint64_t)count > 4 * (uint64_t)n_groups) return UPL_OK;
+    UPL_FAIL_IF(smap_init(&c->known, (size_t)count + 16) != UPL_OK, c->err, UPL_ENOMEM, "out of memory");
+    c->known_v = upl_calloc((size_t)count + 16, sizeof *c->known_v);
+    c->known_arena = upl_arena_new(0);
+    UPL_FAIL_IF(!c->known_v || !c->known_arena, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(vt->prepare(db, "SELECT household_code, id, area_code FROM household", &st, c->err));
+    UPL_TRY(vt->step(st, &row, c->err));
+    while (row) {
+        /* Rows added since the count (another writer, PostgreSQL): give up
+         * the preload and look households up one by one. */
+        if (c->n_known == (size_t)count + 16) goto give_up;
+        size_t cl;
+        const char *code = vt->col_text(st, 0, &cl);
+        if (code) {
+            hh_look *l = &c->known_v[c->n_known];
+            char *k = upl_arena_strndup(c->known_arena, code, cl);
+            UPL_FAIL_IF(!k, c->err, UPL_ENOMEM, "out of memory");
+            l->id = vt->col_i64(st, 1);
+            const char *a = vt->col_text(st, 2, NULL);
+            snprintf(l->area, sizeof l->area, "%s", a ? a : "");
+            int32_t v;
+            if (!smap_get_or_put(&c->known, k, cl, (int32_t)c->n_known, &v)) c->n_known++;
+        }
+        UPL_TRY(vt->step(st, &row, c->err));
+    }
+    c->known_loaded = true;
+    rc = UPL_OK;
+    goto fail;
+give_up:
+    rc = UPL_OK;
+fail:
+    vt->finalize(st);
+    return rc;
+}
+
+/* The existence check for one household from the preloaded set. */
+static void known_household(ictx *c, size_t row, hh_look *out) {
+    size_t n;
+    const char *s = fval(c, F_HOUSEHOLD_CODE, row, &n);
+    memset(out, 0, sizeof *out);
+    out->is_long = n > 120;
+    if (!s || out->is_long) return;
+    /* The map is read only: a probe for an absent key stops at an empty slot. */
+    size_t mask = c->known.cap - 1, i = (size_t)hash_bytes(s, n) & mask;
+    while (c->known.keys[i]) {
+        if (c->known.lens[i] == n && !memcmp(c->known.keys[i], s, n)) {
+            *out = c->known_v[c->known.vals[i]];
+            return;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
 static bool same_member_rows(const ictx *c, size_t a, size_t b) {
     for (int f = 0; f < N_FIELDS; f++) {
         if (!c->col[f]) continue;
@@ -1335,7 +1417,7 @@ static bool same_member_rows(const ictx *c, size_t a, size_t b) {
     return true;
 }
 
-static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
+static int process_household(ictx *c, const size_t *rows, size_t n_rows, const hh_look *lk) {
     int rc;
     const upl_db_vt *vt = c->r->db->vt;
     member_parse *mps = NULL;
@@ -1383,8 +1465,14 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows) {
     /* Existing household elsewhere: the actor must cover both areas. */
     int64_t existing_id = 0;
     char existing_area[16] = "";
-    {
+    if (lk && !lk->is_long) {
+        existing_id = lk->id;
+        snprintf(existing_area, sizeof existing_area, "%s", lk->area);
+    } else {
+        /* A code cut to 120 bytes may equal an earlier one of this import:
+         * write the waiting households first, then look it up alone. */
         bool row = false;
+        UPL_TRY(flush_pending(c));
         vt->reset(c->st_hh_find);
         UPL_FAIL_IF(vt->bind_text(c->st_hh_find, 1, code, (size_t)-1), c->err, UPL_ENOMEM, "out of memory");
         UPL_TRY(vt->step(c->st_hh_find, &row, c->err));
@@ -1870,6 +1958,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     UPL_TRY(begin_import(&c, sha256));
     sum->import_id = c.import_id;
     UPL_TRY(defer_indexes(&c, nr));
+    UPL_TRY(preload_households(&c, (size_t)n_groups));
     UPL_TRY(prepare_all(&c));
     /* Rows without a household code cannot be grouped: refused. */
     for (size_t i = 0; i < nr; i++) {
@@ -1882,7 +1971,9 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
         UPL_TRY(quarantine_household(&c, &i, 1, "", NULL));
     }
     for (int32_t g = 0; g < n_groups; g++) {
-        rc = process_household(&c, order + starts[g], starts[g + 1] - starts[g]);
+        hh_look lk;
+        if (c.known_loaded) known_household(&c, order[starts[g]], &lk);
+        rc = process_household(&c, order + starts[g], starts[g + 1] - starts[g], c.known_loaded ? &lk : NULL);
         if (rc == UPL_ENOMEM && err && err->code == UPL_OK) upl_error_set(err, rc, "out of memory");
         if (rc) goto fail;
         if ((g & 1023) == 0) upl_progress("households", (uint64_t)g, (uint64_t)n_groups);
@@ -1949,6 +2040,9 @@ fail:
     if (c.rejects) fclose(c.rejects);
     if (c.warnings) fclose(c.warnings);
     if (c.pend) free_pending(&c);
+    smap_free(&c.known);
+    upl_free(c.known_v);
+    upl_arena_free(c.known_arena);
     upl_free(c.pend);
     upl_table_free(c.conv);
     upl_arena_free(c.arena);
