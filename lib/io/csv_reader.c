@@ -149,7 +149,10 @@ static ALWAYS_INLINE const char *scan_unquoted(const tok *t, const char *p, cons
 }
 
 /* Tokenise one record starting at p (< end). Up to cap fields are stored;
- * n_fields counts them all. */
+ * n_fields counts them all. The field loop keeps the scanner's block and
+ * mask, the field count and the delimiter in locals: stores into f[] could
+ * alias *r and *t (the build uses -fno-strict-aliasing), which would force
+ * a reload of each after every field. */
 static void tokenize(const tok *t, const char *p, const char *end, fspan *f, size_t cap, rec *r) {
     r->n_fields = 0;
     r->n_lines = 0;
@@ -164,8 +167,13 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
         r->next = p + ((*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1);
         return;
     }
+    const char delim = t->delim;
+    const size_t max_field = t->max_field;
+    const char *blk = r->blk;
+    uint64_t mask = r->mask;
+    size_t nf = 0;
     for (;;) {
-        size_t col = r->n_fields + 1;
+        size_t col = nf + 1;
         fspan s;
         if (p < end && *p == '"') {
             const char *q = p + 1, *content = q;
@@ -174,11 +182,14 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
             for (;;) {
                 const char *e = memchr(q, '"', (size_t)(end - q));
                 if (!e) {
+                    r->n_fields = nf;
                     r->is_unterminated = true;
                     r->quote_line = open_line;
                     r->code_col = col;
                     r->raw_end = end;
                     r->next = end;
+                    r->blk = blk;
+                    r->mask = mask;
                     return;
                 }
                 for (const char *x = q; x < e; x++) {
@@ -196,27 +207,61 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
                 p = e + 1;
                 break;
             }
-            if (p < end && *p != t->delim && *p != '\n' && *p != '\r') {
+            if (p < end && *p != delim && *p != '\n' && *p != '\r') {
                 set_code(r, UPL_REJ_STRAY_QUOTE, col);
+                r->blk = blk;
+                r->mask = mask;
                 p = scan_unquoted(t, p, end, r, col);
+                blk = r->blk;
+                mask = r->mask;
             }
         } else {
             const char *start = p;
+#ifdef __SSE2__
+            for (;;) {   /* next byte that may end the field (scan_special, with locals) */
+                size_t off;
+                if (p >= end) { p = end; break; }
+                if (!blk || p < blk || (off = (size_t)(p - blk)) >= 64) {
+                    blk = p;
+                    mask = mask64(t, p);
+                    off = 0;
+                }
+                uint64_t m = mask >> off;
+                if (m) {
+                    p += __builtin_ctzll(m);
+                    if (p > end) p = end;
+                    break;
+                }
+                p = blk + 64;
+            }
+            if (p < end && *p != delim && *p != '\n' && *p != '\r') {
+                /* a quote or control byte inside the field: the slow scan flags it */
+                r->blk = blk;
+                r->mask = mask;
+                p = scan_unquoted(t, p, end, r, col);
+                blk = r->blk;
+                mask = r->mask;
+            }
+#else
             p = scan_unquoted(t, p, end, r, col);
+#endif
             s.p = start;
             s.len = (size_t)(p - start);
             s.flags = 0;
         }
-        if (s.len > t->max_field) set_code(r, UPL_REJ_FIELD_TOO_LONG, col);
-        if (r->n_fields < cap) f[r->n_fields] = s;
-        r->n_fields++;
-        if (p >= end) { r->raw_end = end; r->next = end; return; }
-        if (*p == t->delim) { p++; continue; }
+        if (s.len > max_field) set_code(r, UPL_REJ_FIELD_TOO_LONG, col);
+        if (nf < cap) f[nf] = s;
+        nf++;
+        if (p >= end) { r->raw_end = end; r->next = end; break; }
+        if (*p == delim) { p++; continue; }
         r->raw_end = p;
         r->n_lines++;
         r->next = p + ((*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1);
-        return;
+        break;
     }
+    r->n_fields = nf;
+    r->blk = blk;
+    r->mask = mask;
 }
 
 /* Copy s (a field with "" escapes) into dst without them; returns length. */
@@ -644,7 +689,7 @@ static int stat_value(reader *rd, chunk *c, size_t j, const fspan *s) {
 }
 
 /* Append an accepted record to the chunk's field index. */
-static int ix_push(chunk *c, size_t n_cols, const char *rec_start, uint64_t rec_rel, uint64_t line_rel) {
+static int ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *rec_start, uint64_t rec_rel, uint64_t line_rel) {
     if (c->n_rows_ix == c->cap_rows_ix) {
         size_t nc = c->cap_rows_ix ? c->cap_rows_ix * 2 : 1024;
         rowix *r = upl_reallocarray(c->rows, nc, sizeof *r);
@@ -662,7 +707,7 @@ static int ix_push(chunk *c, size_t n_cols, const char *rec_start, uint64_t rec_
     uint16_t *w = c->fidx + c->n_rows_ix * n_cols;
     c->n_rows_ix++;
     for (size_t j = 0; j < n_cols; j++) {
-        const fspan *s = &c->fields[j];
+        const fspan *s = &fields[j];
         if (s->len >= FIX_LONG) { w[0] = FIX_REPARSE; return UPL_OK; }
         w[j] = (uint16_t)(s->len | (s->flags & FS_QUOTED ? FIX_QUOTED : 0u) | (s->flags & FS_ESCAPED ? FIX_ESCAPED : 0u));
     }
@@ -671,17 +716,53 @@ static int ix_push(chunk *c, size_t n_cols, const char *rec_start, uint64_t rec_
 
 /* Parse the chunk's records from c->begin; stop at the first record that
  * starts at or after c->limit. */
-static int pass1_chunk(void *ctx, size_t idx, size_t b, size_t e) {
-    (void)b; (void)e;
+/* Pass-1 statistics of column j over a batch of nb accepted rows (row b's
+ * fields at bf + b * n). Columns that only need byte and missing counts
+ * (forced types, or settled) take a tight loop; the rest go value by value
+ * through stat_value. Values of one column are seen in file order either
+ * way, so the result is the same as row by row. */
+static int stat_batch(reader *rd, chunk *c, size_t j, const fspan *bf, size_t n, size_t nb) {
+    colinfo *ci = &rd->cols[j];
+    colstat *st = &c->stats[j];
+    if (ci->out < 0) return UPL_OK;
+    if (!st->is_settled && ci->wants_set) {
+        for (size_t b = 0; b < nb; b++)
+            if (stat_value(rd, c, j, &bf[b * n + j])) return UPL_ENOMEM;
+        return UPL_OK;
+    }
+    uint64_t present = 0, missing = 0, bytes = 0;
+    for (size_t b = 0; b < nb; b++) {
+        const char *v;
+        size_t vn;
+        if (value_text(c, &bf[b * n + j], &v, &vn)) return UPL_ENOMEM;
+        if (is_missing(rd, v, vn)) { missing++; continue; }
+        present++;
+        bytes += vn;
+    }
+    st->n_present += present;
+    st->n_missing += missing;
+    st->bytes += bytes;
+    return UPL_OK;
+}
+
+#define P1_BATCH 64   /* c->fields holds this many rows of n_cols spans */
+
+/* Parse the chunk's records from c->begin; stop at the first record that
+ * starts at or after c->limit. Accepted rows are gathered in batches and
+ * their statistics taken column by column. */
+static int pass1_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
+    (void)b_; (void)e_;
     reader *rd = ctx;
     chunk *c = &rd->chunks[idx];
     const char *p = c->begin, *end = rd->end;
+    size_t n = rd->n_cols, nb = 0;
     rec r;
     r.blk = NULL;
     r.mask = 0;
     uint64_t lines = 0, recs = 0, ok = 0;
     while (p < c->limit && p < end) {
-        tokenize(&rd->t, p, end, c->fields, rd->n_cols, &r);
+        fspan *f = c->fields + nb * n;
+        tokenize(&rd->t, p, end, f, n, &r);
         if (r.is_unterminated) {
             c->is_unterminated = true;
             c->unterminated_line_rel = lines + r.quote_line;
@@ -693,19 +774,24 @@ static int pass1_chunk(void *ctx, size_t idx, size_t b, size_t e) {
         recs++;
         int code = r.code;
         size_t code_col = r.code_col;
-        if (!code && r.n_fields != rd->n_cols) { code = UPL_REJ_FIELD_COUNT; code_col = 0; }
+        if (!code && r.n_fields != n) { code = UPL_REJ_FIELD_COUNT; code_col = 0; }
         if (code) {
-            const fspan *val = code_col && code_col <= rd->n_cols ? &c->fields[code_col - 1] : NULL;
+            const fspan *val = code_col && code_col <= n ? &f[code_col - 1] : NULL;
             if (add_reject(c, recs, lines, (uint32_t)code_col, code, p, (size_t)(r.raw_end - p), val, NULL)) goto oom;
         } else {
             ok++;
-            for (size_t j = 0; j < rd->n_cols; j++)
-                if (stat_value(rd, c, j, &c->fields[j])) goto oom;
-            if (ix_push(c, rd->n_cols, p, recs, lines)) goto oom;
+            if (ix_push(c, n, f, p, recs, lines)) goto oom;
+            if (++nb == P1_BATCH) {
+                for (size_t j = 0; j < n; j++)
+                    if (stat_batch(rd, c, j, c->fields, n, nb)) goto oom;
+                nb = 0;
+            }
         }
         lines += r.n_lines;
         p = r.next;
     }
+    for (size_t j = 0; j < n && nb; j++)
+        if (stat_batch(rd, c, j, c->fields, n, nb)) goto oom;
     c->end = p;
     c->n_lines = lines;
     c->n_records = recs;
@@ -1229,7 +1315,7 @@ static int make_chunks(reader *rd, int n_threads) {
         c->begin = i == 0 ? rd->data : next_record_start(rd->data + (size / n) * i, rd->end);
         if (c->begin < rd->chunks[i ? i - 1 : 0].begin) c->begin = rd->chunks[i - 1].begin;
         c->stats = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->stats);
-        c->fields = upl_calloc(rd->n_cols + 1, sizeof *c->fields);
+        c->fields = upl_calloc((rd->n_cols + 1) * P1_BATCH, sizeof *c->fields);
         c->str_base = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->str_base);
         c->str_end = upl_calloc(rd->n_cols ? rd->n_cols : 1, sizeof *c->str_end);
         c->arena = upl_arena_new(0);
