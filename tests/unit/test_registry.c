@@ -856,9 +856,10 @@ START_TEST(test_code_lists) {
 }
 END_TEST
 
-/* A bulk import into a (nearly) empty SQLite registry drops the blind and
- * area indexes inside its transaction and rebuilds them before the conflict
- * query (registry_import.c, defer_indexes). Checked: the indexes are back
+/* A bulk import into a (nearly) empty registry drops the blind and area
+ * indexes (and on PostgreSQL the foreign keys of the four tables it writes)
+ * inside its transaction and rebuilds them before the conflict query
+ * (registry_import.c, defer_indexes). Checked: the indexes are back
  * with their migration's definitions after a successful import, still there
  * (with nothing imported) after an import that fails after the drop, and a
  * small import into a larger registry (the ordinary path) still finds
@@ -877,7 +878,43 @@ static char *sqlite_text_col(const char *path, const char *sql, int col) {
 }
 static char *sqlite_text(const char *path, const char *sql) { return sqlite_text_col(path, sql, 0); }
 
-static void check_indexes_present(const char *path) {
+/* PostgreSQL: the first column of the first row of a query in the test schema. */
+static char *pg_text(const char *uri, const char *sql) {
+    PGconn *c = PQconnectdb(uri);
+    ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+    PGresult *res = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+    char *out = PQntuples(res) && !PQgetisnull(res, 0, 0) ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+    PQclear(res);
+    PQfinish(c);
+    return out;
+}
+
+static void check_indexes_present_pg(const char *uri) {
+    char *a = pg_text(uri, "SELECT pg_get_indexdef(to_regclass('member_blind'))");
+    char *b = pg_text(uri, "SELECT pg_get_indexdef(to_regclass('household_area'))");
+    ck_assert_msg(a && strstr(a, "INDEX member_blind ON ") && strstr(a, "(id_blind)"), "%s", a ? a : "(missing)");
+    ck_assert_msg(b && strstr(b, "INDEX household_area ON ") && strstr(b, "(area_code)"), "%s", b ? b : "(missing)");
+    free(a); free(b);
+    /* The seven foreign keys of the four tables an import writes (schema
+     * migration 1), by name and definition. */
+    char *fks = pg_text(uri, "SELECT string_agg(c.conrelid::regclass::text || ' ' || c.conname || ' ' ||"
+                             " pg_get_constraintdef(c.oid), '; ' ORDER BY c.conname) FROM pg_constraint c"
+                             " WHERE c.contype = 'f' AND c.conrelid IN (to_regclass('household'),"
+                             " to_regclass('household_wave'), to_regclass('member'), to_regclass('member_wave'))");
+    ck_assert_msg(fks && !strcmp(fks,
+        "household household_import_id_fkey FOREIGN KEY (import_id) REFERENCES import_file(id); "
+        "household_wave household_wave_household_id_fkey FOREIGN KEY (household_id) REFERENCES household(id); "
+        "household_wave household_wave_import_id_fkey FOREIGN KEY (import_id) REFERENCES import_file(id); "
+        "member member_household_id_fkey FOREIGN KEY (household_id) REFERENCES household(id); "
+        "member_wave member_wave_household_id_fkey FOREIGN KEY (household_id) REFERENCES household(id); "
+        "member_wave member_wave_import_id_fkey FOREIGN KEY (import_id) REFERENCES import_file(id); "
+        "member_wave member_wave_member_id_fkey FOREIGN KEY (member_id) REFERENCES member(id)"), "%s", fks ? fks : "(none)");
+    free(fks);
+}
+
+static void check_indexes_present(int be, const char *path) {
+    if (be == BACKEND_PG) { check_indexes_present_pg(path); return; }
     char *a = sqlite_text(path, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'member_blind'");
     char *b = sqlite_text(path, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'household_area'");
     ck_assert_msg(a && !strcmp(a, "CREATE INDEX member_blind ON member(id_blind)"), "%s", a ? a : "(missing)");
@@ -893,8 +930,10 @@ static void check_indexes_present(const char *path) {
 }
 
 START_TEST(test_import_bulk_indexes) {
+    int be = _i;
+    if (!reg_backend_available(be, "import_bulk_indexes")) return;
     char *uri, *key;
-    upl_registry *r = reg_open_fresh(BACKEND_SQLITE, "bulkidx", &uri, &key);
+    upl_registry *r = reg_open_fresh(be, "bulkidx", &uri, &key);
     upl_error err = {0};
     upl_import_summary s;
     /* 1. An import that fails after the indexes were dropped: a household
@@ -927,14 +966,14 @@ START_TEST(test_import_bulk_indexes) {
     upl_error_clear(&err);
     ck_assert_int_eq(reg_stat(r, "households"), 0);
     ck_assert_int_eq(reg_stat(r, "imports"), 0);
-    check_indexes_present(uri);
+    check_indexes_present(be, uri);
     /* The same table with a writable rejects file: H902 imported, H901 quarantined. */
     o.rejects_path = NULL;
     char *src = unit_tmp_path("bulkidx_table.csv");
     ck_assert_int_eq(upl_registry_import_table(r, t, src, sha, &o, &s, &err), UPL_OK);
     ck_assert_uint_eq(s.households_accepted, 1);
     ck_assert_uint_eq(s.households_quarantined, 1);
-    check_indexes_present(uri);
+    check_indexes_present(be, uri);
     upl_table_free(t);
     free(src);
     char *csv = copy_fixture("registry/county_2023.csv");
@@ -943,7 +982,7 @@ START_TEST(test_import_bulk_indexes) {
     import_ok(r, csv, &s);
     ck_assert_uint_eq(s.households_accepted, 6);
     ck_assert_uint_eq(s.conflicts, 1);
-    check_indexes_present(uri);
+    check_indexes_present(be, uri);
     /* 3. A one-household file whose two members are H001's head and spouse:
      *    2 rows against 11 stored members, so the ordinary path (indexes in
      *    place). The head is also H008's head: three pairs (H001 head,
@@ -959,7 +998,7 @@ START_TEST(test_import_bulk_indexes) {
     ck_assert_uint_eq(s.households_accepted, 1);
     ck_assert_uint_eq(s.conflicts, 3);
     ck_assert_int_eq(reg_stat(r, "conflicts"), 4);
-    check_indexes_present(uri);
+    check_indexes_present(be, uri);
     upl_audit_report rep;
     ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
     ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
@@ -984,7 +1023,7 @@ Suite *suite_registry(void) {
     tcase_add_loop_test(tc, test_import_missing_columns, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_test(tc, test_key_file);
     tcase_add_test(tc, test_code_lists);
-    tcase_add_test(tc, test_import_bulk_indexes);
+    tcase_add_loop_test(tc, test_import_bulk_indexes, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_case_exit_workflow, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_case_objection_compare_monitor, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_assist_coverage, BACKEND_SQLITE, BACKEND_PG + 1);
