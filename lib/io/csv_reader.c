@@ -547,14 +547,18 @@ typedef struct colinfo {
  * chunk's begin; chunks are kept under 2^31 bytes, see make_chunks). */
 typedef struct rowix { uint32_t off, rec, line; } rowix;
 
-/* Field index word: content length (bytes between the quotes for a quoted
- * field, "" escapes included) in the low 14 bits, FIX_QUOTED and FIX_ESCAPED
- * above. A record with a field of FIX_LONG bytes or more stores FIX_REPARSE
- * in its first word and is tokenised again in pass 2. */
-#define FIX_QUOTED 0x8000u
-#define FIX_ESCAPED 0x4000u
-#define FIX_LONG 0x3FFFu
-#define FIX_REPARSE 0xFFFFu
+/* Field index, a byte stream read in order by pass 2. Per field: one byte
+ * with the length when the field is unquoted and shorter than 128 bytes
+ * (most fields); else FIX_WIDE (| FIX_QUOTED, FIX_ESCAPED) and the content
+ * length (bytes between the quotes for a quoted field, "" escapes
+ * included) in the next two bytes, little-endian. A record with a field of
+ * FIX_LONG bytes or more is stored as the single byte FIX_REPARSE and
+ * tokenised again in pass 2. */
+#define FIX_WIDE 0x80u
+#define FIX_QUOTED 0x40u
+#define FIX_ESCAPED 0x20u
+#define FIX_LONG 0xFFFFu
+#define FIX_REPARSE 0xFFu
 
 typedef struct chunk {
     const char *begin, *limit, *end;
@@ -574,8 +578,8 @@ typedef struct chunk {
      * pass 2 instead of tokenising again: per row its start (relative to
      * begin), record and line number; per field one 16-bit word. */
     struct rowix *rows;
-    uint16_t *fidx;
-    size_t n_rows_ix, cap_rows_ix;
+    uint8_t *fix;
+    size_t n_rows_ix, cap_rows_ix, n_fix, cap_fix;
     int status;                          /* UPL_OK, UPL_ENOMEM */
     bool is_unterminated;                /* quote open at end of file */
     uint64_t unterminated_line_rel;
@@ -695,22 +699,30 @@ static int ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *rec
         rowix *r = upl_reallocarray(c->rows, nc, sizeof *r);
         if (!r) return UPL_ENOMEM;
         c->rows = r;
-        uint16_t *f = upl_reallocarray(c->fidx, nc, (n_cols ? n_cols : 1) * sizeof *f);
-        if (!f) return UPL_ENOMEM;
-        c->fidx = f;
         c->cap_rows_ix = nc;
     }
-    rowix *r = &c->rows[c->n_rows_ix];
+    if (c->cap_fix - c->n_fix < 3 * n_cols + 1) {
+        size_t nc = c->cap_fix ? c->cap_fix * 2 : 16384;
+        while (nc - c->n_fix < 3 * n_cols + 1) nc *= 2;
+        uint8_t *f = upl_realloc(c->fix, nc);
+        if (!f) return UPL_ENOMEM;
+        c->fix = f;
+        c->cap_fix = nc;
+    }
+    rowix *r = &c->rows[c->n_rows_ix++];
     r->off = (uint32_t)(rec_start - c->begin);
     r->rec = (uint32_t)rec_rel;
     r->line = (uint32_t)line_rel;
-    uint16_t *w = c->fidx + c->n_rows_ix * n_cols;
-    c->n_rows_ix++;
+    uint8_t *w = c->fix + c->n_fix, *w0 = w;
     for (size_t j = 0; j < n_cols; j++) {
         const fspan *s = &fields[j];
-        if (s->len >= FIX_LONG) { w[0] = FIX_REPARSE; return UPL_OK; }
-        w[j] = (uint16_t)(s->len | (s->flags & FS_QUOTED ? FIX_QUOTED : 0u) | (s->flags & FS_ESCAPED ? FIX_ESCAPED : 0u));
+        if (s->len < FIX_WIDE && !(s->flags & FS_QUOTED)) { *w++ = (uint8_t)s->len; continue; }
+        if (s->len >= FIX_LONG) { w = w0; *w++ = FIX_REPARSE; break; }
+        *w++ = (uint8_t)(FIX_WIDE | (s->flags & FS_QUOTED ? FIX_QUOTED : 0u) | (s->flags & FS_ESCAPED ? FIX_ESCAPED : 0u));
+        *w++ = (uint8_t)(s->len & 0xFF);
+        *w++ = (uint8_t)(s->len >> 8);
     }
+    c->n_fix = (size_t)(w - c->fix);
     return UPL_OK;
 }
 
@@ -810,6 +822,7 @@ static void chunk_reset(reader *rd, chunk *c) {
     upl__reject_list_free(&c->rej);
     upl_arena_reset(c->arena);
     c->n_rows_ix = 0;
+    c->n_fix = 0;
     c->is_unterminated = false;
     c->status = UPL_OK;
 }
@@ -930,14 +943,15 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
         vb[j].word = (size_t)(c->row_base >> 6);
         c->str_end[j] = c->str_base[j] + c->stats[j].bytes;
     }
+    const uint8_t *w = c->fix;   /* field index, read in order */
     for (size_t r0 = 0; r0 < c->n_rows_ix; r0 += P2_BATCH) {
         size_t nb = c->n_rows_ix - r0 < P2_BATCH ? c->n_rows_ix - r0 : P2_BATCH;
         for (size_t b = 0; b < nb; b++) {
             const rowix *rx = &c->rows[r0 + b];
-            const uint16_t *w = c->fidx + (r0 + b) * n;
             const char *p = c->begin + rx->off;
             fspan *f = bf + b * n;
-            if (n && w[0] == FIX_REPARSE) {
+            if (*w == FIX_REPARSE) {
+                w++;
                 tokenize(&rd->t, p, end, f, n, &r);
                 raw_end[b] = r.raw_end;
                 continue;
@@ -946,7 +960,16 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
              * the record's end); a quoted one has its two quotes around. */
             const char *q = p;
             for (size_t j = 0; j < n; j++) {
-                unsigned x = w[j], len = x & FIX_LONG;
+                unsigned x = *w++;
+                if (x < FIX_WIDE) {
+                    f[j].p = q;
+                    f[j].len = x;
+                    f[j].flags = 0;
+                    q += x + 1;
+                    continue;
+                }
+                unsigned len = (unsigned)w[0] | (unsigned)w[1] << 8;
+                w += 2;
                 if (x & FIX_QUOTED) { f[j].p = q + 1; q += len + 3; }
                 else { f[j].p = q; q += len + 1; }
                 f[j].len = len;
@@ -1334,7 +1357,7 @@ static void free_reader(reader *rd) {
             upl_free(c->stats);
             upl_free(c->fields);
             upl_free(c->rows);
-            upl_free(c->fidx);
+            upl_free(c->fix);
             upl_free(c->str_base);
             upl_free(c->str_end);
             upl_free(c->dead);
