@@ -6,16 +6,20 @@
  * pool:
  *
  *   pass 1  tokenise every record, reject broken structure (field count,
- *           stray quote, control characters, oversized fields), and gather
- *           per column what type inference needs over the WHOLE column
- *           (integer / number / bool / leading zeros / distinct labels /
- *           text bytes);
+ *           stray quote, control characters, oversized fields), record the
+ *           field lengths of every accepted record in a compact field index
+ *           (about one byte per field), and gather per column what type
+ *           inference needs over the WHOLE column (integer / number / bool /
+ *           leading zeros / distinct labels / text bytes), in batches of 64
+ *           rows taken column by column;
  *   decide  one type per column (or the schema's), build dictionaries, size
  *           every column array exactly;
- *   pass 2  tokenise again and write values straight into the column arrays
- *           at the row offset pass 1 computed for the chunk; values that do
- *           not fit the column's type reject their row (the rejected slots
- *           are squeezed out afterwards, only when there are any).
+ *   pass 2  rebuild the fields from the index (no second tokenisation) and
+ *           write values straight into the column arrays at the row offset
+ *           pass 1 computed for the chunk, again column by column per batch
+ *           of 64 rows; values that do not fit the column's type reject
+ *           their row (the rejected slots are squeezed out afterwards, only
+ *           when there are any).
  *
  * Chunks start speculatively at the first line break after a byte offset.
  * A quoted field may contain line breaks, so the guess may be wrong; after
@@ -27,8 +31,12 @@
  * of first appearance in the file.
  *
  * The tokeniser is a hand-written RFC 4180 state machine. Unquoted fields,
- * the common case, are scanned 16 bytes at a time (SSE2) for the next
- * delimiter, quote, line break or control byte; no field is ever allocated. */
+ * the common case, are found with a cached 64-byte mask (SSE2) of bytes that
+ * may end them (delimiter, quote, line break, control byte); no field is
+ * ever allocated. Integers of up to 18 digits and decimals of up to 15
+ * digits without exponent are converted inline with the same result as
+ * upl_parse_i64 / upl_parse_f64 (see fast_i64, fast_f64); everything else
+ * goes through those. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -544,7 +552,7 @@ typedef struct colinfo {
 } colinfo;
 
 /* One accepted record in the pass-1 field index (offsets relative to the
- * chunk's begin; chunks are kept under 2^31 bytes, see make_chunks). */
+ * chunk's begin; make_chunks keeps chunks near MAX_CHUNK_BYTES, far below 2^32). */
 typedef struct rowix { uint32_t off, rec, line; } rowix;
 
 /* Field index, a byte stream read in order by pass 2. Per field: one byte
