@@ -146,10 +146,22 @@ fail:
     return rc;
 }
 
+/* On PostgreSQL, openers of one database take turns through the migration
+ * check (a session advisory lock): two processes opening a fresh schema at
+ * once, or a reopen while the server still runs the statement of a killed
+ * client, would otherwise race on CREATE TABLE IF NOT EXISTS (a duplicate
+ * key in pg_type) or apply the same migration twice. The lock is released
+ * at the end, or by the server when the session ends. */
+#define MIGRATE_LOCK "7210531"
+
 int upl_reg_migrate(upl_registry *r, bool no_migrate, upl_error *err) {
     int rc;
     int64_t have = 0;
-    bool found = false;
+    bool found = false, locked = false;
+    if (!strcmp(r->db->vt->name, "postgresql")) {
+        UPL_TRY(r->db->vt->exec(r->db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", err));
+        locked = true;
+    }
     UPL_TRY(r->db->vt->exec(r->db, "CREATE TABLE IF NOT EXISTS schema_migrations"
                                    " (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)", err));
     UPL_TRY(upl_db_query_i64(r->db, "SELECT MAX(version) FROM schema_migrations", &have, &found, err, ""));
@@ -167,7 +179,8 @@ int upl_reg_migrate(upl_registry *r, bool no_migrate, upl_error *err) {
     for (int i = 0; i < N_MIGRATIONS; i++)
         if (migrations[i].version > have) UPL_TRY(apply(r, &migrations[i], err));
     r->schema_version = N_MIGRATIONS;
-    return UPL_OK;
+    rc = UPL_OK;
 fail:
+    if (locked) (void)r->db->vt->exec(r->db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", NULL);
     return rc;
 }
