@@ -502,20 +502,25 @@ static inline bool fast_f64(const char *s, size_t n, double *out) {
 }
 
 static unsigned classify(const char *s, size_t n) {
-    size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0, j = i;
-    while (j < n && (unsigned)(s[j] - '0') < 10) j++;
-    if (j == n && j > i) {
-        unsigned f = V_F64;
-        if (s[i] == '0' && n - i > 1) f |= V_LZERO;
-        int64_t v;
-        f |= (n - i <= 18 || upl_parse_i64(s, n, &v)) ? V_I64 : V_INT_OVF;
-        return f;
-    }
-    double d;
-    if (fast_f64(s, n, &d) || upl__is_f64_text(s, n)) {
-        unsigned f = V_F64;
-        if (s[i] == '0' && i + 1 < n && (unsigned)(s[i + 1] - '0') < 10) f |= V_LZERO;
-        return f;
+    /* The number grammar starts with a digit, a sign or a point; anything
+     * else (labels, true/false) skips the number checks. */
+    unsigned char c0 = n ? (unsigned char)s[0] : 0;
+    if (n && ((unsigned)(c0 - '0') < 10 || c0 == '-' || c0 == '+' || c0 == '.')) {
+        size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0, j = i;
+        while (j < n && (unsigned)(s[j] - '0') < 10) j++;
+        if (j == n && j > i) {
+            unsigned f = V_F64;
+            if (s[i] == '0' && n - i > 1) f |= V_LZERO;
+            int64_t v;
+            f |= (n - i <= 18 || upl_parse_i64(s, n, &v)) ? V_I64 : V_INT_OVF;
+            return f;
+        }
+        double d;
+        if (fast_f64(s, n, &d) || upl__is_f64_text(s, n)) {
+            unsigned f = V_F64;
+            if (s[i] == '0' && i + 1 < n && (unsigned)(s[i + 1] - '0') < 10) f |= V_LZERO;
+            return f;
+        }
     }
     bool b;
     if (n >= 4 && (s[0] | 0x20) != 't' && (s[0] | 0x20) != 'f') return is_human_number(s, n) ? V_HUMAN : 0;
