@@ -656,11 +656,81 @@ START_TEST(alloc_failure_loop) {
 }
 END_TEST
 
+/* ---- Number fast paths ------------------------------------------------------------
+ * The reader parses common integer and decimal shapes inline and hands the
+ * rest to upl_parse_*. Every shape must give exactly what strtoll/strtod
+ * give: integers of 1..19 digits with signs, decimals of up to 15 and of 16+
+ * significant digits, exponents; and a row with a 70 KB text field takes
+ * the re-tokenising path without disturbing its numbers. 1 and 2 threads. */
+static uint64_t xs_next(uint64_t *s) {
+    *s ^= *s << 13; *s ^= *s >> 7; *s ^= *s << 17;
+    return *s;
+}
+
+START_TEST(number_fast_paths_exact) {
+    enum { N = 20000 };
+    char *path = unit_tmp_path("fastpath.csv");
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "i,d,t\n");
+    static char ibuf[N][24], dbuf[N][40];
+    uint64_t st = 0x2545F4914F6CDD1Dull;
+    size_t long_row = 777;
+    for (size_t r = 0; r < N; r++) {
+        int digits = 1 + (int)(xs_next(&st) % 19);             /* 1..19 digits */
+        char *q = ibuf[r];
+        if (xs_next(&st) % 3 == 0) *q++ = '-';
+        *q++ = (char)('1' + xs_next(&st) % (digits == 19 ? 8 : 9)); /* 19 digits stay below 9.2e18 */
+        for (int k = 1; k < digits; k++) *q++ = (char)('0' + xs_next(&st) % 10);
+        *q = 0;
+        int shape = (int)(xs_next(&st) % 4);
+        unsigned long long a = xs_next(&st) % 1000000000ull, b = xs_next(&st) % 1000000ull;
+        switch (shape) {
+        case 0: snprintf(dbuf[r], sizeof dbuf[r], "%llu.%06llu", a, b); break;              /* <= 15 digits */
+        case 1: snprintf(dbuf[r], sizeof dbuf[r], "-%llu.%06llu%06llu", a, b, a % 1000000ull); break; /* 21 digits */
+        case 2: snprintf(dbuf[r], sizeof dbuf[r], "%llu.%llue-%d", a % 1000, b, (int)(xs_next(&st) % 300)); break;
+        default: snprintf(dbuf[r], sizeof dbuf[r], "+0.%06llu", b); break;
+        }
+        fprintf(f, "%s,%s,", ibuf[r], dbuf[r]);
+        if (r == long_row) for (int k = 0; k < 70000; k++) fputc('a' + k % 26, f);
+        else fprintf(f, "x%zu", r);
+        fputc('\n', f);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    for (int threads = 1; threads <= 2; threads++) {
+        upl_read_options o;
+        upl_read_options_init(&o);
+        o.n_threads = threads;
+        res r;
+        rd_opts(path, &o, &r);
+        ck_assert_msg(r.rc == UPL_OK, "%s", upl_error_message(&r.err));
+        ck_assert_int_eq(r.s.rows_loaded, N);
+        const upl_column *ci = col(&r, "i"), *cd = col(&r, "d"), *ct = col(&r, "t");
+        ck_assert_int_eq(ci->type, UPL_I64);
+        ck_assert_int_eq(cd->type, UPL_F64);
+        for (size_t k = 0; k < N; k++) {
+            long long wi = strtoll(ibuf[k], NULL, 10);
+            double wd = strtod(dbuf[k], NULL);
+            ck_assert_msg(ci->v.i64[k] == wi, "row %zu: `%s` read as %lld", k, ibuf[k], (long long)ci->v.i64[k]);
+            ck_assert_msg(cd->v.f64[k] == wd, "row %zu: `%s` read as %.17g, strtod %.17g", k, dbuf[k], cd->v.f64[k], wd);
+        }
+        size_t len;
+        const char *t = upl_col_str(ct, long_row, &len);
+        ck_assert_int_eq(len, 70000);
+        ck_assert(t[0] == 'a' && t[69999] == 'a' + 69999 % 26);
+        ck_str(ct, long_row + 1, "x778");
+        res_free(&r);
+    }
+    free(path);
+}
+END_TEST
+
 Suite *suite_io_csv(void) {
     Suite *s = suite_create("io_csv");
     TCase *tc = tcase_create("catalogue");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, item01_gbk_detected);
+    tcase_add_test(tc, number_fast_paths_exact);
     tcase_add_test(tc, item01_utf8_forced_fails_with_line);
     tcase_add_test(tc, item01_neither_encoding);
     tcase_add_test(tc, item01_utf8_never_reinterpreted);
