@@ -948,6 +948,64 @@ static int parse_mpi_spec(const char *cmd, const char *spec, mpi_ind **out, size
     return CLI_OK;
 }
 
+/* Output rows of an Alkire-Foster result: H, A, M0 (and M1, M2 when
+ * n_level is 5) with linearised SEs for H, A and M0, subgroup
+ * contributions, then per indicator (named by ind_names) uncensored and
+ * censored headcounts and contributions, and per dimension contributions. */
+static void af_rows(out_t *o, const upl_af_result *r, const upl_groupby *gb, double zc, const char *const *ind_names,
+                    size_t d, int n_level) {
+    const char *names[] = {"mpi.H", "mpi.A", "mpi.M0", "mpi.M1", "mpi.M2"};
+    for (int32_t g = -1; g < (gb ? gb->n_groups : 0); g++) {
+        const upl_af_stats *st = g < 0 ? &r->all : &r->groups[g];
+        double v[5] = {st->H, st->A, st->M0, st->M1, st->M2};
+        double *ses[5] = {r->se_H, r->se_A, r->se_M0, NULL, NULL};
+        for (int m = 0; m < n_level; m++) {
+            orow *row = add_row(o, names[m], g);
+            if (!row) break;
+            row->value = v[m];
+            row->n = st->n;
+            row->weight_sum = st->weight_sum;
+            if (isnan(v[m])) row->undefined = st->undefined ? st->undefined : "undefined";
+            if (ses[m] && !isnan(v[m])) {
+                row->se = ses[m][g + 1];
+                row->ci_low = v[m] - zc * row->se;
+                row->ci_high = v[m] + zc * row->se;
+                row->se_method = "linearization";
+            }
+        }
+        if (g >= 0) {
+            orow *row = add_row(o, "mpi.group_contribution", g);
+            if (row) {
+                row->value = r->group_contrib_pct[g];
+                row->n = st->n;
+                row->weight_sum = st->weight_sum;
+                if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
+            }
+        }
+    }
+    char nm[256];
+    for (size_t j = 0; j < d; j++) {
+        const char *kinds[] = {"mpi.h_uncensored", "mpi.h_censored", "mpi.contribution_abs", "mpi.contribution"};
+        double v[4] = {r->h_uncensored[j], r->h_censored[j], r->contrib_abs[j], r->contrib_pct[j]};
+        for (int m = 0; m < 4; m++) {
+            snprintf(nm, sizeof nm, "%s.%s", kinds[m], ind_names[j]);
+            orow *row = add_row(o, nm, -1);
+            if (!row) break;
+            row->value = v[m];
+            row->n = r->all.n;
+            row->weight_sum = r->all.weight_sum;
+            if (isnan(v[m])) row->undefined = "M0 is 0: contributions undefined";
+        }
+    }
+    for (size_t k2 = 0; k2 < r->n_dims; k2++) {
+        snprintf(nm, sizeof nm, "mpi.dimension_contribution.%s", r->dim_names[k2]);
+        orow *row = add_row(o, nm, -1);
+        if (!row) break;
+        row->value = r->dim_contrib_pct[k2];
+        if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
+    }
+}
+
 static int run_mpi(common *c, const upl_table *t, out_t *o, context *ctx, upl_groupby **gb_out) {
     const char *cmd = c->cmd;
     const char *spec = cli_get(c->opts, c->n_opts, "mpi");
@@ -1012,56 +1070,12 @@ static int run_mpi(common *c, const upl_table *t, out_t *o, context *ctx, upl_gr
     ctx->n_rows = n;
     ctx->n_missing = r->n_dropped_missing;
     fill_by(o, gb);
-    double zc = upl_design_zcrit(c->design.conf_level);
-    const char *names[] = {"mpi.H", "mpi.A", "mpi.M0", "mpi.M1", "mpi.M2"};
-    for (int32_t g = -1; g < (gb ? gb->n_groups : 0); g++) {
-        const upl_af_stats *s = g < 0 ? &r->all : &r->groups[g];
-        double v[5] = {s->H, s->A, s->M0, s->M1, s->M2};
-        double *ses[5] = {r->se_H, r->se_A, r->se_M0, NULL, NULL};
-        for (int m = 0; m < 5; m++) {
-            orow *row = add_row(o, names[m], g);
-            if (!row) break;
-            row->value = v[m];
-            row->n = s->n;
-            row->weight_sum = s->weight_sum;
-            if (isnan(v[m])) row->undefined = s->undefined ? s->undefined : "undefined";
-            if (ses[m] && !isnan(v[m])) {
-                row->se = ses[m][g + 1];
-                row->ci_low = v[m] - zc * row->se;
-                row->ci_high = v[m] + zc * row->se;
-                row->se_method = "linearization";
-            }
-        }
-        if (g >= 0) {
-            orow *row = add_row(o, "mpi.group_contribution", g);
-            if (row) {
-                row->value = r->group_contrib_pct[g];
-                row->n = s->n;
-                row->weight_sum = s->weight_sum;
-                if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
-            }
-        }
-    }
-    char nm[256];
-    for (size_t j = 0; j < d; j++) {
-        const char *kinds[] = {"mpi.h_uncensored", "mpi.h_censored", "mpi.contribution_abs", "mpi.contribution"};
-        double v[4] = {r->h_uncensored[j], r->h_censored[j], r->contrib_abs[j], r->contrib_pct[j]};
-        for (int m = 0; m < 4; m++) {
-            snprintf(nm, sizeof nm, "%s.%s", kinds[m], mi[j].col);
-            orow *row = add_row(o, nm, -1);
-            if (!row) break;
-            row->value = v[m];
-            row->n = r->all.n;
-            row->weight_sum = r->all.weight_sum;
-            if (isnan(v[m])) row->undefined = "M0 is 0: contributions undefined";
-        }
-    }
-    for (size_t k2 = 0; k2 < r->n_dims; k2++) {
-        snprintf(nm, sizeof nm, "mpi.dimension_contribution.%s", r->dim_names[k2]);
-        orow *row = add_row(o, nm, -1);
-        if (!row) break;
-        row->value = r->dim_contrib_pct[k2];
-        if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
+    {
+        const char **ind_names = malloc((d ? d : 1) * sizeof *ind_names);
+        if (!ind_names) { rc = CLI_FAIL; cli_error(cmd, "out of memory"); goto done; }
+        for (size_t j = 0; j < d; j++) ind_names[j] = mi[j].col;
+        af_rows(o, r, gb, upl_design_zcrit(c->design.conf_level), ind_names, d, 5);
+        free(ind_names);
     }
     *gb_out = gb;
     gb = NULL;
@@ -1241,57 +1255,12 @@ static int run_profile_mpi(common *c, upl_table *t, out_t *o, context *ctx, upl_
              is_hh ? "household 户" : "person 人", r->n_dropped_missing ? " (households with an unknown deprivation dropped)" : "");
     ctx->extra = note;
     fill_by(o, gb);
-    double zc = upl_design_zcrit(c->design.conf_level);
-    const char *names[] = {"mpi.H", "mpi.A", "mpi.M0", "mpi.M1", "mpi.M2"};
-    for (int32_t g = -1; g < (gb ? gb->n_groups : 0); g++) {
-        const upl_af_stats *st = g < 0 ? &r->all : &r->groups[g];
-        double vals[3] = {st->H, st->A, st->M0};
-        double *ses[3] = {r->se_H, r->se_A, r->se_M0};
-        for (int m = 0; m < 3; m++) {
-            orow *row = add_row(o, names[m], g);
-            if (!row) break;
-            row->value = vals[m];
-            row->n = st->n;
-            row->weight_sum = st->weight_sum;
-            if (isnan(vals[m])) row->undefined = st->undefined ? st->undefined : "undefined";
-            if (ses[m] && !isnan(vals[m])) {
-                row->se = ses[m][g + 1];
-                row->ci_low = vals[m] - zc * row->se;
-                row->ci_high = vals[m] + zc * row->se;
-                row->se_method = "linearization";
-            }
-        }
-        if (g >= 0) {
-            orow *row = add_row(o, "mpi.group_contribution", g);
-            if (row) {
-                row->value = r->group_contrib_pct[g];
-                row->n = st->n;
-                row->weight_sum = st->weight_sum;
-                if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
-            }
-        }
-    }
-    char nm[256];
-    for (size_t j = 0; j < d; j++) {
-        const char *kinds[] = {"mpi.h_uncensored", "mpi.h_censored", "mpi.contribution_abs", "mpi.contribution"};
-        double vals[4] = {r->h_uncensored[j], r->h_censored[j], r->contrib_abs[j], r->contrib_pct[j]};
-        for (int m = 0; m < 4; m++) {
-            snprintf(nm, sizeof nm, "%s.%s", kinds[m], ind[j].name);
-            orow *row = add_row(o, nm, -1);
-            if (!row) break;
-            row->value = vals[m];
-            row->n = r->all.n;
-            row->weight_sum = r->all.weight_sum;
-            if (isnan(vals[m])) row->undefined = "M0 is 0: contributions undefined";
-        }
-    }
-    for (size_t k2 = 0; k2 < r->n_dims; k2++) {
-        snprintf(nm, sizeof nm, "mpi.dimension_contribution.%s", r->dim_names[k2]);
-        orow *row = add_row(o, nm, -1);
-        if (row) {
-            row->value = r->dim_contrib_pct[k2];
-            if (isnan(row->value)) row->undefined = "M0 is 0: contributions undefined";
-        }
+    {
+        const char **ind_names = malloc((d ? d : 1) * sizeof *ind_names);
+        if (!ind_names) { rc = CLI_FAIL; cli_error(cmd, "out of memory"); goto done; }
+        for (size_t j = 0; j < d; j++) ind_names[j] = ind[j].name;
+        af_rows(o, r, gb, upl_design_zcrit(c->design.conf_level), ind_names, d, 3);
+        free(ind_names);
     }
     *gb_out = gb;
     gb = NULL;
