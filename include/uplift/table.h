@@ -144,6 +144,12 @@ UPL_EXPORT const char *upl_table_meta(const upl_table *t, const char *key);
 UPL_EXPORT int upl_table_copy_column(upl_table *dst, const upl_column *src, const char *new_name,
                                      upl_error *err) UPL_MUST_CHECK;
 
+/* A new table with the given rows of t, in the given order (a row may
+ * repeat); every column keeps its name, type, validity and dictionary.
+ * Free with upl_table_free(). Rows out of range are UPL_ERANGE. */
+UPL_EXPORT int upl_table_take(const upl_table *t, const size_t *rows, size_t n_rows, upl_table **out,
+                              upl_error *err) UPL_MUST_CHECK;
+
 /* ---- Compensated (Neumaier) summation -------------------------------------- */
 typedef struct upl_ksum { double s, c; } upl_ksum;
 static inline void upl_ksum_add(upl_ksum *k, double x) {

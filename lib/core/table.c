@@ -185,3 +185,53 @@ int upl_table_copy_column(upl_table *dst, const upl_column *src, const char *new
     c->is_text_kept = src->is_text_kept;
     return UPL_OK;
 }
+
+int upl_table_take(const upl_table *t, const size_t *rows, size_t n_rows, upl_table **out, upl_error *err) {
+    int rc = UPL_OK;
+    size_t n = upl_table_n_rows(t);
+    upl_table *r = upl_table_new();
+    *out = NULL;
+    UPL_FAIL_IF(!r, err, UPL_ENOMEM, "out of memory selecting rows");
+    for (size_t i = 0; i < n_rows; i++)
+        UPL_FAIL_IF(rows[i] >= n, err, UPL_ERANGE, "row %zu is out of range (the table has %zu rows)", rows[i] + 1, n);
+    for (size_t k = 0; k < t->n_cols; k++) {
+        const upl_column *src = t->cols[k];
+        upl_column *c;
+        UPL_TRY(upl_table_add_column(r, src->name, src->type, &c, err));
+        size_t bytes = 0;
+        if (src->type == UPL_STR)
+            for (size_t i = 0; i < n_rows; i++) bytes += (size_t)(src->str_off[rows[i] + 1] - src->str_off[rows[i]]);
+        UPL_FAIL_IF(upl_col_reserve(c, n_rows ? n_rows : 1, bytes + 1), err, UPL_ENOMEM, "out of memory selecting rows");
+        if (src->type == UPL_CAT) {   /* same dictionary, same codes */
+            for (int32_t code = 0; code < upl_dict_size(src->dict); code++) {
+                int32_t got;
+                UPL_FAIL_IF(upl_dict_intern(c->dict, upl_dict_label(src->dict, code), upl_dict_label_len(src->dict, code), &got),
+                            err, UPL_ENOMEM, "out of memory selecting rows");
+            }
+        }
+        for (size_t i = 0; i < n_rows; i++) {
+            size_t row = rows[i];
+            if (!upl_col_is_valid(src, row)) { UPL_FAIL_IF(upl_col_push_null(c), err, UPL_ENOMEM, "out of memory"); continue; }
+            int prc = UPL_OK;
+            switch (src->type) {
+            case UPL_F64: prc = upl_col_push_f64(c, src->v.f64[row]); break;
+            case UPL_I64: prc = upl_col_push_i64(c, src->v.i64[row]); break;
+            case UPL_CAT: prc = upl_col_push_code(c, src->v.cat[row]); break;
+            case UPL_BOOL: prc = upl_col_push_bool(c, src->v.b[row] != 0); break;
+            case UPL_STR: {
+                size_t len;
+                const char *sv = upl_col_str(src, row, &len);
+                prc = upl_col_push_str(c, sv, len);
+                break;
+            }
+            }
+            UPL_FAIL_IF(prc, err, prc, "cannot copy row %zu of column `%s`", row + 1, src->name);
+        }
+        c->is_text_kept = src->is_text_kept;
+    }
+    *out = r;
+    r = NULL;
+fail:
+    upl_table_free(r);
+    return rc;
+}

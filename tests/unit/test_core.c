@@ -497,6 +497,52 @@ START_TEST(rational_parse_exact) {
 }
 END_TEST
 
+START_TEST(table_take_rows) {
+    upl_table *t = upl_table_new();
+    upl_column *a, *b, *c;
+    upl_error e = {0};
+    ck_assert_int_eq(upl_table_add_column(t, "a", UPL_F64, &a, &e), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "b", UPL_STR, &b, &e), UPL_OK);
+    ck_assert_int_eq(upl_table_add_column(t, "c", UPL_CAT, &c, &e), UPL_OK);
+    for (int i = 0; i < 5; i++) {
+        char s[8];
+        int len = snprintf(s, sizeof s, "0%d", i);
+        if (i == 2) {
+            ck_assert_int_eq(upl_col_push_null(a), UPL_OK);
+            ck_assert_int_eq(upl_col_push_null(b), UPL_OK);
+            ck_assert_int_eq(upl_col_push_null(c), UPL_OK);
+        } else {
+            ck_assert_int_eq(upl_col_push_f64(a, i + 0.5), UPL_OK);
+            ck_assert_int_eq(upl_col_push_str(b, s, (size_t)len), UPL_OK);
+            ck_assert_int_eq(upl_col_push_cat(c, i % 2 ? "odd" : "even", i % 2 ? 3 : 4), UPL_OK);
+        }
+    }
+    const size_t rows[] = { 4, 2, 0, 4 };
+    upl_table *r;
+    ck_assert_int_eq(upl_table_take(t, rows, 4, &r, &e), UPL_OK);
+    ck_assert_int_eq(upl_table_n_rows(r), 4);
+    const upl_column *ra = upl_table_find(r, "a"), *rb = upl_table_find(r, "b"), *rc = upl_table_find(r, "c");
+    ck_assert(ra->v.f64[0] == 4.5 && ra->v.f64[2] == 0.5 && ra->v.f64[3] == 4.5);
+    ck_assert(!upl_col_is_valid(ra, 1) && !upl_col_is_valid(rb, 1) && !upl_col_is_valid(rc, 1));
+    size_t len;
+    const char *sv = upl_col_str(rb, 2, &len);
+    ck_assert(len == 2 && !memcmp(sv, "00", 2));   /* leading zero kept */
+    ck_assert_str_eq(upl_dict_label(rc->dict, rc->v.cat[0]), "even");
+    ck_assert_int_eq(rc->v.cat[0], c->v.cat[4]);     /* same codes */
+    upl_table_free(r);
+    const size_t bad[] = { 5 };
+    ck_assert_int_eq(upl_table_take(t, bad, 1, &r, &e), UPL_ERANGE);
+    ck_assert_ptr_null(r);
+    ck_assert_str_eq(upl_error_message(&e), "row 6 is out of range (the table has 5 rows)");
+    upl_error_clear(&e);
+    ck_assert_int_eq(upl_table_take(t, rows, 0, &r, &e), UPL_OK);
+    ck_assert_int_eq(upl_table_n_rows(r), 0);
+    ck_assert_int_eq(upl_table_n_cols(r), 3);
+    upl_table_free(r);
+    upl_table_free(t);
+}
+END_TEST
+
 Suite *suite_core(void) {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
@@ -515,6 +561,7 @@ Suite *suite_core(void) {
     tcase_add_test(tc, groupby_hash_path_matches_sorted_reference);
     tcase_add_test(tc, groupby_alloc_failure_loop);
     tcase_add_test(tc, rational_parse_exact);
+    tcase_add_test(tc, table_take_rows);
     suite_add_tcase(s, tc);
     return s;
 }
