@@ -1,6 +1,6 @@
 # uplift demo: the steps run in order and every file they list exists.
 case_run "demo small" 0 "~Where everything is / 文件位置" "!" -- "$UPLIFT" demo --persons 20000 --out "$TMP/demo"
-case_run "demo steps in order" 0 "~\[5/5\] measure poverty and inequality" "!" -- "$UPLIFT" demo --persons 5000 --province 11 --out "$TMP/demo2"
+case_run "demo steps in order" 0 "~\[6/6\] register one county in the SQLite registry" "!" -- "$UPLIFT" demo --persons 5000 --province 11 --out "$TMP/demo2"
 case_run "demo files exist" 0 "!" "!" -- sh -c "for f in households.upl members.upl events.upl describe.txt synth/households.csv synth/members.csv synth/events.csv; do test -s \"$TMP/demo/\$f\" || { echo missing \$f; exit 1; }; done"
 case_run "demo nothing lost" 0 "~members +20000 rows read, +20000 loaded, 0 rejected" "!" -- "$UPLIFT" demo --persons 20000 --out "$TMP/demo"
 case_run "demo describe file" 0 "~income_net_per_capita +f64 +0" "!" -- cat "$TMP/demo/describe.txt"
@@ -20,3 +20,10 @@ case_run "demo rural headcount = awk" 0 "!" "!" -- sh -c '
   got=$(awk -F, "\$1==\"fgt0\" && \$2==\"false\" {printf \"%.10f\", \$3}" "$TMP/demo/measures.csv");
   [ -n "$got" ] && [ "$got" = "$want" ] || { echo "measures.csv $got, awk $want"; exit 1; }'
 case_run "demo summary printed" 0 "~贫困发生率最高的县" "!" -- "$UPLIFT" demo --persons 20000 --out "$TMP/demo"
+
+# Step 6: the county export is in the SQLite registry whole, and its audit chain verifies.
+case_run "demo registry audit verifies" 0 "" "" -- "$UPLIFT" audit verify --db "$TMP/demo/registry.db"
+case_run "demo registry holds the export" 0 "!" "!" -- sh -c '
+  rows=$(($(wc -l < "$TMP/demo/county_export.csv") - 1));
+  got=$(sqlite3 "$TMP/demo/registry.db" "select count(*) from member_wave");
+  [ "$rows" -gt 0 ] && [ "$rows" = "$got" ] || { echo "export $rows rows, registry $got member rows"; exit 1; }'
