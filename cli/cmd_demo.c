@@ -636,11 +636,21 @@ int cmd_demo(int argc, char **argv) {
     if (rc == CLI_OK) {
         printf("\nDone in %.1f s. Where everything is / 文件位置:\n", now() - start);
         for (size_t i = 0; i < d.n_files; i++) printf("  %-36s %s\n", d.files[i], d.notes[i]);
+        /* name the program as it can be run from here (make demo runs build/uplift) */
+        char exe[PATH_MAX];
+        ssize_t en = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        const char *u = "uplift";
+        if (en > 0) {
+            exe[en] = 0;
+            char cwd[PATH_MAX];
+            size_t cl = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+            u = (cl && !strncmp(exe, cwd, cl) && exe[cl] == '/') ? exe + cl + 1 : exe;
+        }
         printf("\nNext / 下一步:\n"
-               "  uplift measure %s/households.upl --income income_net_per_capita --weight weight --size household_size --line-rel 0.6 --by is_urban\n"
-               "  uplift identify %s/synth/members.csv --households %s/synth/households.csv --profile global-mpi-2018\n"
-               "  uplift audit verify --db %s/registry.db ; uplift case list --db %s/registry.db\n",
-               d.out, d.out, d.out, d.out, d.out);
+               "  %s measure %s/households.upl --income income_net_per_capita --weight weight --size household_size --line-rel 0.6 --by is_urban\n"
+               "  %s identify %s/synth/members.csv --households %s/synth/households.csv --profile global-mpi-2018\n"
+               "  %s audit verify --db %s/registry.db\n",
+               u, d.out, u, d.out, d.out, u, d.out);
     }
     for (size_t i = 0; i < d.n_files; i++) {
         free(d.files[i]);
