@@ -15,7 +15,7 @@
 UPL_COMMAND(identify, "apply a policy profile: who is poor, in which criteria, for which causes")
 
 static const char usage[] =
-    "usage: uplift identify FILE --profile P [--year Y] [-o OUT] [--summary-by LEVEL] [options]\n"
+    "usage: uplift identify (FILE | --db DB) --profile P [--year Y] [-o OUT] [--summary-by LEVEL] [options]\n"
     "\n"
     "Identify poor households (精准识别) in a registry export: one row per person with the household\n"
     "columns repeated (CSV/TSV, .dta, .sav or .upl); rows are grouped by the household code. Headers are\n"
@@ -39,7 +39,8 @@ static const char usage[] =
     "                     evaluation); results are identical for any N\n"
     "  --households FILE  household table to join onto FILE's member rows by household code (for\n"
     "                     sources that keep households and members apart, e.g. `uplift synth` output)\n"
-    "  --db DB            read from the registry (not available yet: export to a file first)\n"
+    "  --db DB            read the --year wave from the registry instead of a file (SQLite path or\n"
+    "                     postgresql:// URI; money in yuan, IDs masked, within the account's scope)\n"
     "\n"
     "output columns: household_code, area levels, n_members, income_pc, line, income_poor, per criterion\n"
     "<id>, <id>_member, <id>_evidence; score, score_exact, poor, category, category_zh, main_cause,\n"
@@ -144,12 +145,11 @@ int cmd_identify(int argc, char **argv) {
     if (cli_wants_help(argc, argv)) return cli_usage(usage, true);
     if (cli_parse(cmd, argc, argv, opts, n_opts, pos, 2, &n_pos)) return CLI_USAGE;
     cli_install_log(cmd, cli_has(opts, n_opts, "verbose"));
-    if (cli_has(opts, n_opts, "db")) {
-        cli_error(cmd, "--db: reading from the registry is not available yet; export the registry to a file "
-                       "and pass the file");
-        return CLI_USAGE;
-    }
-    if (n_pos != 1) { cli_error(cmd, "expected one input file"); return cli_usage(usage, false); }
+    const char *db = cli_get(opts, n_opts, "db");
+    if (db && n_pos != 0) { cli_error(cmd, "give either an input file or --db, not both"); return CLI_USAGE; }
+    if (db && !cli_has(opts, n_opts, "year")) { cli_error(cmd, "--db needs --year (the registry wave)"); return CLI_USAGE; }
+    if (db && cli_has(opts, n_opts, "households")) { cli_error(cmd, "--households applies to a file, not to --db"); return CLI_USAGE; }
+    if (!db && n_pos != 1) { cli_error(cmd, "expected one input file (or --db DB)"); return cli_usage(usage, false); }
     const char *pname = cli_get(opts, n_opts, "profile");
     if (!pname) { cli_error(cmd, "--profile is required (e.g. --profile china-2014-targeted)"); return CLI_USAGE; }
     long long year = 0, threads = 0;
@@ -163,7 +163,22 @@ int cmd_identify(int argc, char **argv) {
     upl_read_options_init(&ro);
     ro.encoding = cli_get(opts, n_opts, "encoding");
     ro.n_threads = (int)threads;
-    if ((rc = upl_read_table(pos[0], &ro, &t, NULL, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
+    if (db) {
+        /* the wave as the registry holds it, within the acting account's scope */
+        upl_registry *reg = NULL;
+        upl_registry_options rgo;
+        upl_registry_options_init(&rgo);
+        if ((rc = upl_registry_open(db, &rgo, &reg, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
+        rc = upl_registry_wave_table(reg, (int)year, NULL, &t, &err);
+        upl_registry_close(reg);
+        if (rc) { rc = cli_fail(cmd, rc, &err); goto done; }
+        if (upl_table_n_rows(t) == 0) {
+            cli_error(cmd, "%s holds no members for wave %lld in your scope (import the wave with `uplift import --wave`)",
+                      db, year);
+            rc = CLI_FAIL;
+            goto done;
+        }
+    } else if ((rc = upl_read_table(pos[0], &ro, &t, NULL, &err))) { rc = cli_fail(cmd, rc, &err); goto done; }
     if ((v = cli_get(opts, n_opts, "households"))) {
         upl_table *h = NULL;
         size_t unmatched = 0;

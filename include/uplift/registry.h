@@ -232,6 +232,14 @@ UPL_EXPORT int upl_code_normalise(const char *field, const char *label, size_t l
  * household columns repeated; ID numbers masked. */
 UPL_EXPORT int upl_registry_members(upl_registry *r, int wave, const char *area, upl_table **out,
                                     upl_error *err) UPL_MUST_CHECK;
+/* Wave `wave` within the actor's scope (and under area prefix `area`, NULL =
+ * whole scope) as the person-level table identification works on: one row
+ * per member, household columns repeated, every canonical field the registry
+ * keeps; money in yuan (stored in fen), 0/1 flags as booleans, area levels
+ * province..village as code prefixes, record_year = wave; ID numbers only
+ * masked (id_number_masked). Free with upl_table_free(). */
+UPL_EXPORT int upl_registry_wave_table(upl_registry *r, int wave, const char *area, upl_table **out,
+                                       upl_error *err) UPL_MUST_CHECK;
 /* Find households by ID number (blind index); table household_code,
  * area_code, person_code, name, id_masked. Audited. */
 UPL_EXPORT int upl_registry_find_id(upl_registry *r, const char *id_number, upl_table **out,
