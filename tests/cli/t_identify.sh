@@ -59,7 +59,7 @@ case_run "identify on 2 threads matches" 0 "!" "" -- diff -u $G/china-2014/expec
 mkdir -p "$TMP/iddb"
 cp tests/data/registry/county_2023.csv "$TMP/iddb/export.csv"
 "$UPLIFT" import "$TMP/iddb/export.csv" --db "$TMP/iddb/r.db" --wave 2023 >/dev/null 2>&1
-"$UPLIFT" identify "$TMP/iddb/export.csv" --profile china-2021-monitoring --year 2023 --no-evidence -o "$TMP/iddb/file.csv" 2>/dev/null
+"$UPLIFT" identify "$TMP/iddb/export.csv" --profile china-2021-monitoring --year 2023 --no-evidence -o "$TMP/iddb/file.csv" >/dev/null 2>&1
 case_run "identify --db" 0 "~households" "" -- "$UPLIFT" identify --db "$TMP/iddb/r.db" --profile china-2021-monitoring --year 2023 --no-evidence -o "$TMP/iddb/db.csv"
 case_run "identify --db = identify FILE" 0 "!" "!" -- sh -c '
   pick() { awk -F, -v want="household_code,income_pc,income_poor,rigid_expense,education,medical,housing,water,score_exact,poor,main_cause,secondary_causes,exit_eligible,exit_failed" "
