@@ -121,4 +121,9 @@ void upl_sbuf_json(upl_sbuf *b, const char *s);   /* quoted, escaped JSON string
 void upl_sbuf_fmt(upl_sbuf *b, const char *fmt, ...) UPL_PRINTF(2, 3);
 void upl_sbuf_free(upl_sbuf *b);
 
+/* The area-code prefix a read-back is limited to: the actor's scope, or the
+ * requested `area` (NULL/"" = whole scope) when it lies inside the scope.
+ * UPL_EMISUSE for a malformed prefix, UPL_EAUTH for one outside the scope. */
+int upl_reg_area_prefix(const upl_registry *r, const char *area, const char **prefix, upl_error *err);
+
 #endif

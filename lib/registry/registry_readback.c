@@ -77,18 +77,9 @@ int upl_registry_wave_table(upl_registry *r, int wave, const char *area, upl_tab
     upl_table *t = NULL;
     upl_column *cols[N_FIELDS];
     char *sql = NULL, *like = NULL;
-    const char *prefix = r->scope;
+    const char *prefix;
     *out = NULL;
-    if (area && *area) {
-        for (const char *q = area; *q; q++)
-            UPL_FAIL_IF(*q < '0' || *q > '9' || q - area >= 12, err, UPL_EMISUSE,
-                        "area `%s` must be an area-code prefix (up to 12 digits)", area);
-        if (strncmp(area, r->scope, strlen(r->scope)) != 0 && strncmp(r->scope, area, strlen(area)) != 0) {
-            rc = upl_error_set(err, UPL_EAUTH, "area %s is outside your scope", area);
-            goto fail;
-        }
-        if (strlen(area) > strlen(prefix)) prefix = area;
-    }
+    UPL_TRY(upl_reg_area_prefix(r, area, &prefix, err));
     /* The SELECT list comes from the constant table above, never from input. */
     size_t len = 512;
     for (size_t i = 0; i < N_FIELDS; i++) len += strlen(FIELDS[i].sql) + strlen(FIELDS[i].name) + 8;

@@ -484,22 +484,25 @@ fail:
 
 /* Scope filter: area_code LIKE prefix || '%' with the prefix bound. Codes are
  * digits only (checked on the way in), so LIKE wildcards cannot occur. */
+int upl_reg_area_prefix(const upl_registry *r, const char *area, const char **prefix, upl_error *err) {
+    *prefix = r->scope;
+    if (!area || !*area) return UPL_OK;
+    for (const char *q = area; *q; q++)
+        if (*q < '0' || *q > '9' || q - area >= 12)
+            return upl_error_set(err, UPL_EMISUSE, "area `%s` must be an area-code prefix (up to 12 digits)", area);
+    /* The narrower of the scope and the requested prefix; disjoint is refused. */
+    if (strncmp(area, r->scope, strlen(r->scope)) != 0 && strncmp(r->scope, area, strlen(area)) != 0)
+        return upl_error_set(err, UPL_EAUTH, "area %s is outside your scope", area);
+    if (strlen(area) > strlen(r->scope)) *prefix = area;
+    return UPL_OK;
+}
+
 int upl_registry_members(upl_registry *r, int wave, const char *area, upl_table **out, upl_error *err) {
     int rc;
     upl_stmt *st = NULL;
-    const char *prefix = r->scope;
+    const char *prefix;
     *out = NULL;
-    if (area && *area) {
-        for (const char *q = area; *q; q++)
-            UPL_FAIL_IF(*q < '0' || *q > '9' || q - area >= 12, err, UPL_EMISUSE,
-                        "area `%s` must be an area-code prefix (up to 12 digits)", area);
-        /* The narrower of the scope and the requested prefix. */
-        if (strncmp(area, r->scope, strlen(r->scope)) != 0 && strncmp(r->scope, area, strlen(area)) != 0) {
-            rc = upl_error_set(err, UPL_EAUTH, "area %s is outside your scope", area);
-            goto fail;
-        }
-        if (strlen(area) > strlen(prefix)) prefix = area;
-    }
+    UPL_TRY(upl_reg_area_prefix(r, area, &prefix, err));
     UPL_TRY(r->db->vt->prepare(r->db,
         "SELECT h.household_code, h.area_code, h.head_name, w.wave, w.household_size,"
         " w.poverty_attribute, w.main_poverty_cause, w.other_poverty_causes, w.exit_status,"
