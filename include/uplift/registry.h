@@ -329,14 +329,132 @@ UPL_EXPORT int upl_assist_list(upl_registry *r, int wave, upl_table **out, upl_e
 UPL_EXPORT int upl_assist_coverage(upl_registry *r, int wave, upl_table **out, upl_error *err) UPL_MUST_CHECK;
 
 /* ---- Events (shocks: illness, disaster, accident, job loss, price) -------- */
-/* kind: "illness", "disaster", "accident", "job_loss", "price" or "other";
- * date YYYY-MM-DD; loss_fen -1 = unknown. Audited. */
+/* kind: one of upl_event_kinds() ("illness", "disability", "schooling",
+ * "disaster", "accident", "business_failure", "job_loss", "price", "other")
+ * or its Chinese label / the matching 2021+ risk-type label (因病, 因自然灾害,
+ * 因务工就业不稳, …), stored as the English name; date YYYY-MM-DD, a real
+ * calendar date not after today (UTC); loss_fen -1 = unknown, else >= 0;
+ * note optional (at most 2000 bytes, no run of 15+ digits: no ID or bank
+ * numbers in clear). The household must be in the actor's scope (else
+ * UPL_ENOTFOUND, as for a household that does not exist). Clerk role. Audited. */
 UPL_EXPORT int upl_event_add(upl_registry *r, const char *household_code, const char *kind, const char *date,
                              int64_t loss_fen, const char *note, int64_t *id, upl_error *err) UPL_MUST_CHECK;
 /* Events in scope dated within [from, to] (YYYY-MM-DD, NULL = open):
  * id, household_code, area_code, kind, date, loss_fen, note. */
 UPL_EXPORT int upl_event_list(upl_registry *r, const char *from, const char *to, upl_table **out,
                               upl_error *err) UPL_MUST_CHECK;
+
+/* ---- Review and correction (registry_review.c, registry_assist.c) ---------
+ * What an import cannot decide alone comes back to people here: conflicts
+ * (the same person in two households) get a decision, quarantined
+ * households are listed, read (raw row decrypted, masked) and closed, and
+ * events are recorded. Every function is limited to the actor's scope; every
+ * change is audited with before/after (IDs masked). Decision record:
+ * docs/decisions/0008-conflict-review.md. */
+
+/* Conflict decisions, NULL-terminated, borrowed:
+ *   "moved"                  the person lives in `household` now (moved, household
+ *                            split or merged); the other household's record is out
+ *                            of date and needs a correction import without them;
+ *   "duplicate_registration" the two households are one family registered twice;
+ *                            `household` is the record to keep;
+ *   "data_entry_error"       two different people; the ID number in `household` was
+ *                            entered wrongly and needs a correction import;
+ *   "escalated"              passed to the reviewer of escalate_to (the lowest area
+ *                            covering both households): not a final decision. */
+UPL_EXPORT const char *const *upl_conflict_decisions(void);
+
+typedef struct upl_conflict_filter {
+    const char *status;   /* "open", "escalated", "resolved"; NULL/"" = all */
+    const char *kind;     /* "same_person_two_households", "same_person_two_areas"; NULL/"" = all */
+    const char *area;     /* area-code prefix inside the scope (either side); NULL/"" = whole scope */
+    int64_t id;           /* one conflict; 0 = all */
+} upl_conflict_filter;
+/* Conflicts visible to the actor (scope covers either household): id, kind,
+ * id_masked, household_a, household_b, area_a, area_b, escalate_to, status,
+ * decision, decision_household, resolved_by, resolved_at, follow_up
+ * ("pending" while the person is still listed in the latest wave of the
+ * household the decision says to correct, "done" once not; "" unless
+ * resolved), created_at. f NULL = no filter. */
+UPL_EXPORT int upl_conflict_list(upl_registry *r, const upl_conflict_filter *f, upl_table **out,
+                                 upl_error *err) UPL_MUST_CHECK;
+/* One conflict: *conflict (one row, columns of upl_conflict_list), *members
+ * (side A/B, household_code, area_code, head_name, latest_wave, person_code,
+ * name, relation_to_head, id_masked, involved 0/1, in_latest_wave 0/1: the
+ * members of each household's latest wave plus the person in conflict even
+ * when no longer listed; only households inside the actor's scope), and
+ * *history (at, actor, decision, household, note). Any output may be NULL.
+ * UPL_ENOTFOUND when the conflict does not exist or is not visible. */
+UPL_EXPORT int upl_conflict_show(upl_registry *r, int64_t id, upl_table **conflict, upl_table **members,
+                                 upl_table **history, upl_error *err) UPL_MUST_CHECK;
+/* Record a decision (one of upl_conflict_decisions()) with a required note.
+ * Reviewer role (UPL_EAUTH otherwise, audited as auth.denied). A final
+ * decision needs a scope covering both households (else UPL_EAUTH: escalate
+ * it) and `household` = household_a or household_b; "escalated" takes no
+ * household and is refused when the actor could decide it. A resolved
+ * conflict is final (UPL_EEXISTS), and re-imports never reopen it (the
+ * import's UNIQUE (kind, id_blind, household_a, household_b) keeps the
+ * row). Records actor and UTC time on the conflict and in conflict_review;
+ * audited as conflict.resolve / conflict.escalate. */
+UPL_EXPORT int upl_conflict_resolve(upl_registry *r, int64_t id, const char *decision, const char *household,
+                                    const char *note, upl_error *err) UPL_MUST_CHECK;
+
+typedef struct upl_quarantine_filter {
+    int64_t import_id;          /* 0 = all imports */
+    const char *code;           /* finding code, e.g. "SIZE_MISMATCH"; NULL/"" = all */
+    const char *area;           /* area-code prefix inside the scope; NULL/"" = whole scope */
+    const char *status;         /* "open", "superseded", "closed"; NULL/"" = all */
+    const char *household_code; /* NULL/"" = all */
+} upl_quarantine_filter;
+/* Quarantined rows visible to the actor: id, import_id, wave, line,
+ * household_code, area_code, code, field, status, message. Rows without an
+ * area (unreadable rows, rows refused as out of scope) are visible only to a
+ * full-scope actor. f NULL = no filter. */
+UPL_EXPORT int upl_quarantine_list(upl_registry *r, const upl_quarantine_filter *f, upl_table **out,
+                                   upl_error *err) UPL_MUST_CHECK;
+/* One item: *item (one row: the list columns plus source, closed_by,
+ * closed_at, close_note, superseded_by) and *raw (field, value: the row as
+ * imported, decrypted, with id_number masked like 110105********002X and
+ * phones and bank account keeping the first 3 and last 4). Outputs may be
+ * NULL. UPL_ENOTFOUND when absent or not visible. */
+UPL_EXPORT int upl_quarantine_show(upl_registry *r, int64_t id, upl_table **item, upl_table **raw,
+                                   upl_error *err) UPL_MUST_CHECK;
+/* Close every open item whose household has since been imported
+ * successfully for the same wave by a later import (status "superseded",
+ * superseded_by = that import), under area prefix `area` (NULL = whole
+ * scope). Clerk role. *out (may be NULL): id, household_code, import_id,
+ * superseded_by of the items closed; *n_closed their number. Audited per
+ * item (quarantine.superseded). */
+UPL_EXPORT int upl_quarantine_sweep(upl_registry *r, const char *area, upl_table **out, uint64_t *n_closed,
+                                    upl_error *err) UPL_MUST_CHECK;
+/* Close one open item by hand (status "closed") with a required reason
+ * (e.g. the household no longer exists). Reviewer role. UPL_EEXISTS when
+ * not open. Audited (quarantine.close). */
+UPL_EXPORT int upl_quarantine_close(upl_registry *r, int64_t id, const char *reason,
+                                    upl_error *err) UPL_MUST_CHECK;
+
+/* Event kinds, NULL-terminated, borrowed; and the bilingual label of a
+ * kind ("因病 illness"), NULL for an unknown one. */
+UPL_EXPORT const char *const *upl_event_kinds(void);
+UPL_EXPORT const char *upl_event_kind_label(const char *kind);
+typedef struct upl_event_filter {
+    const char *from, *to;      /* YYYY-MM-DD, inclusive; NULL/"" = open */
+    const char *household_code; /* NULL/"" = all */
+    const char *kind;           /* a kind or alias; NULL/"" = all */
+    const char *area;           /* area-code prefix inside the scope; NULL/"" = whole scope */
+} upl_event_filter;
+/* Events in scope: id, household_code, area_code, kind, date, loss_fen
+ * (NULL = unknown), loss_yuan (exact decimal text, "1200.50"), note,
+ * created_by, created_at; ordered by date. f NULL = no filter. */
+UPL_EXPORT int upl_event_query(upl_registry *r, const upl_event_filter *f, upl_table **out,
+                               upl_error *err) UPL_MUST_CHECK;
+
+/* Money as people write it: yuan with at most two decimals ("1200", "1200.5",
+ * "1200.50"), no sign, separators or 万; *fen receives the exact amount in
+ * fen. UPL_OK, or UPL_EPARSE (UPL_ERANGE beyond 10^13 yuan). */
+UPL_EXPORT int upl_money_parse_fen(const char *text, int64_t *fen) UPL_MUST_CHECK;
+/* fen -> "1200.50" (buf >= 32 bytes; negative amounts keep their sign). */
+UPL_EXPORT void upl_money_format_fen(int64_t fen, char *buf);
 
 #ifdef __cplusplus
 }

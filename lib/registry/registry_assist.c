@@ -8,6 +8,7 @@
  * policy documents, written down in the table below and in docs/registry.md;
  * it is a review aid (which household may have been left without a fitting
  * measure), not a rule from a source. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "registry_int.h"
@@ -250,67 +251,223 @@ fail:
     return rc;
 }
 
+/* ---- money ------------------------------------------------------------------------ */
+int upl_money_parse_fen(const char *s, int64_t *fen) {
+    int64_t v = 0, frac = 0;
+    int nf = 0;
+    const char *p = s;
+    if (!s || !*s) return UPL_EPARSE;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v >= 10000000000000LL) return UPL_ERANGE;   /* 10^13 yuan: no household loss or measure is that */
+        v = v * 10 + (*p - '0');
+    }
+    if (p == s) return UPL_EPARSE;
+    if (*p == '.') {
+        const char *q = ++p;
+        for (; *p >= '0' && *p <= '9'; p++) { if (++nf > 2) return UPL_EPARSE; frac = frac * 10 + (*p - '0'); }
+        if (p == q) return UPL_EPARSE;                 /* "12." */
+    }
+    if (*p) return UPL_EPARSE;
+    while (nf++ < 2) frac *= 10;
+    *fen = v * 100 + frac;
+    return UPL_OK;
+}
+
+void upl_money_format_fen(int64_t fen, char *buf) {
+    uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+    snprintf(buf, 32, "%s%llu.%02llu", fen < 0 ? "-" : "", (unsigned long long)(a / 100), (unsigned long long)(a % 100));
+}
+
 /* ---- events (shocks) ----------------------------------------------------------- */
-static const char *const event_kinds[] = { "illness", "disaster", "accident", "job_loss", "price", "other", NULL };
+/* Kinds follow the shocks of the monitoring mechanism (DOMAIN.md §1.8 risk
+ * triggers; the 2021+ risk types 致贫/返贫风险 of REGISTRY_FIELDS.md §4, code list
+ * 100A27): each kind also accepts its Chinese label and risk-type labels, so
+ * a clerk can type what the form says. "price" (price shocks to farm
+ * produce) has no risk type of its own. */
+typedef struct event_kind { const char *kind, *label, *aliases; } event_kind;
+static const event_kind event_kinds[] = {
+    { "illness", "因病 illness", "因病|病|疾病|大病|重病" },
+    { "disability", "因残 disability", "因残|残|残疾" },
+    { "schooling", "因学 schooling costs", "因学|学|上学" },
+    { "disaster", "因自然灾害 natural disaster", "因自然灾害|自然灾害|因灾|灾害|受灾" },
+    { "accident", "因意外事故 accident", "因意外事故|意外事故|意外|事故" },
+    { "business_failure", "因产业项目失败 failed business or farm project", "因产业项目失败|产业项目失败|产业失败" },
+    { "job_loss", "因务工就业不稳 job loss, unstable work", "因务工就业不稳|务工就业不稳|失业|unemployment" },
+    { "price", "价格波动 price shock", "价格波动|价格" },
+    { "other", "其他 other", "其他|其它" },
+};
+#define N_EVENT_KINDS (sizeof event_kinds / sizeof event_kinds[0])
+
+const char *const *upl_event_kinds(void) {
+    static const char *names[N_EVENT_KINDS + 1];
+    if (!names[0]) for (size_t i = 0; i < N_EVENT_KINDS; i++) names[i] = event_kinds[i].kind;
+    return names;
+}
+
+/* The kind's English name for a name, label or alias; NULL if none. */
+static const event_kind *event_kind_find(const char *s) {
+    if (!s || !*s) return NULL;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < N_EVENT_KINDS; i++) {
+        if (!strcmp(s, event_kinds[i].kind)) return &event_kinds[i];
+        for (const char *p = event_kinds[i].aliases; p && *p;) {
+            const char *e = strchr(p, '|');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            if (len == n && !memcmp(p, s, n)) return &event_kinds[i];
+            p = e ? e + 1 : NULL;
+        }
+    }
+    return NULL;
+}
+
+const char *upl_event_kind_label(const char *kind) {
+    const event_kind *k = event_kind_find(kind);
+    return k ? k->label : NULL;
+}
+
+/* A real calendar date YYYY-MM-DD from 1949 to today (UTC). */
+static int check_event_date(const char *d, const char *what, upl_error *err) {
+    static const int md[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool shape = d && strlen(d) == 10 && d[4] == '-' && d[7] == '-';
+    for (int i = 0; shape && i < 10; i++) if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9')) shape = false;
+    if (!shape) return upl_error_set(err, UPL_EPARSE, "%s `%s` must be a date YYYY-MM-DD", what, d ? d : "");
+    int y = atoi(d), m = atoi(d + 5), day = atoi(d + 8);
+    int lim = (m >= 1 && m <= 12) ? md[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100) || y % 400 == 0)) : 0;
+    if (day < 1 || day > lim || y < 1949)
+        return upl_error_set(err, UPL_ERANGE, "%s `%s` is not a date of the calendar (1949 or later)", what, d);
+    char today[32];
+    upl_reg_now(today);
+    today[10] = 0;
+    if (strcmp(d, today) > 0)
+        return upl_error_set(err, UPL_ERANGE, "%s %s is in the future (today is %s UTC): record events once they "
+                             "happened", what, d, today);
+    return UPL_OK;
+}
 
 int upl_event_add(upl_registry *r, const char *code, const char *kind, const char *date, int64_t loss_fen,
                   const char *note, int64_t *id, upl_error *err) {
     int rc;
     int64_t hh = 0;
-    bool found = false, known = false;
-    char *area = NULL, now[32], obj[160], *after = NULL;
+    bool found = false, in_tx = false;
+    char *area = NULL, now[32], obj[160];
+    upl_sbuf after = {0};
+    const event_kind *k = event_kind_find(kind);
     UPL_TRY(upl_reg_require_role(r, UPL_ROLE_CLERK, "recording events", err));
-    for (int i = 0; event_kinds[i]; i++) if (kind && !strcmp(kind, event_kinds[i])) known = true;
-    UPL_FAIL_IF(!known, err, UPL_EMISUSE, "event kind must be illness, disaster, accident, job_loss, price or other");
-    UPL_FAIL_IF(!code || !date || strlen(date) != 10, err, UPL_EMISUSE, "an event needs a household code and a date YYYY-MM-DD");
+    UPL_FAIL_IF(!k, err, UPL_EMISUSE, "event kind `%s` is not in the list: illness, disability, schooling, disaster, "
+                "accident, business_failure, job_loss, price or other (or their Chinese labels; "
+                "`uplift event kinds`)", kind ? kind : "");
+    UPL_FAIL_IF(!code || !*code, err, UPL_EMISUSE, "an event needs a household code");
+    UPL_TRY(check_event_date(date, "event date", err));
     UPL_FAIL_IF(loss_fen < -1, err, UPL_ERANGE, "loss must not be negative");
+    UPL_TRY(upl_reg_check_note(note, false, "an event", err));
     UPL_TRY(r->db->vt->begin(r->db, err));
-    rc = upl_db_query_i64(r->db, "SELECT id FROM household WHERE household_code = ?", &hh, &found, err, "s", code);
-    if (!rc && found) rc = upl_db_query_text(r->db, "SELECT area_code FROM household WHERE id = ?", &area, err, "i", hh);
-    if (!rc && (!found || !area || !upl_registry_in_scope(r, area)))
-        rc = upl_error_set(err, UPL_ENOTFOUND, "no household `%s` in your scope", code);
+    in_tx = true;
+    UPL_TRY(upl_db_query_i64(r->db, "SELECT id FROM household WHERE household_code = ?", &hh, &found, err, "s", code));
+    if (found) UPL_TRY(upl_db_query_text(r->db, "SELECT area_code FROM household WHERE id = ?", &area, err, "i", hh));
+    /* Outside the scope reads as absent: existence elsewhere is not disclosed. */
+    UPL_FAIL_IF(!found || !area || !upl_registry_in_scope(r, area), err, UPL_ENOTFOUND,
+                "no household `%s` in your scope; check the code (`uplift case list`, the import's summary)", code);
     upl_reg_now(now);
-    if (!rc) {
-        if (loss_fen >= 0)
-            rc = upl_db_run(r->db, "INSERT INTO event (household_id, kind, date, loss_fen, note, created_by, created_at)"
-                                   " VALUES (?, ?, ?, ?, ?, ?, ?)", err, "issizss", hh, kind, date, loss_fen, note,
-                            r->actor, now);
-        else
-            rc = upl_db_run(r->db, "INSERT INTO event (household_id, kind, date, loss_fen, note, created_by, created_at)"
-                                   " VALUES (?, ?, ?, ?, ?, ?, ?)", err, "issnzss", hh, kind, date, note, r->actor, now);
-    }
-    if (!rc) rc = upl_db_query_i64(r->db, "SELECT MAX(id) FROM event WHERE household_id = ?", id, &found, err, "i", hh);
-    if (!rc) {
-        snprintf(obj, sizeof obj, "household:%.120s", code);
-        after = upl_asprintf("{\"event\":%lld,\"kind\":\"%s\",\"date\":\"%s\",\"loss_fen\":%lld}", (long long)*id, kind,
-                             date, (long long)loss_fen);
-        rc = after ? upl_reg_audit(r, "event.add", obj, NULL, after, err) : upl_error_set(err, UPL_ENOMEM, "out of memory");
-    }
-    if (!rc) rc = r->db->vt->commit(r->db, err);
-    if (rc) r->db->vt->rollback(r->db);
+    if (loss_fen >= 0)
+        UPL_TRY(upl_db_query_i64(r->db, "INSERT INTO event (household_id, kind, date, loss_fen, note, created_by,"
+                                        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", id, &found, err,
+                                 "issizss", hh, k->kind, date, loss_fen, note, r->actor, now));
+    else
+        UPL_TRY(upl_db_query_i64(r->db, "INSERT INTO event (household_id, kind, date, loss_fen, note, created_by,"
+                                        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id", id, &found, err,
+                                 "issnzss", hh, k->kind, date, note, r->actor, now));
+    UPL_FAIL_IF(!found, err, UPL_EDB, "the event was not stored");
+    snprintf(obj, sizeof obj, "household:%.120s", code);
+    upl_sbuf_fmt(&after, "{\"event\":%lld,\"kind\":\"%s\",\"date\":\"%s\",\"loss_fen\":", (long long)*id, k->kind, date);
+    if (loss_fen >= 0) upl_sbuf_fmt(&after, "%lld", (long long)loss_fen);
+    else upl_sbuf_str(&after, "null");
+    upl_sbuf_str(&after, ",\"note\":");
+    if (note && *note) upl_sbuf_json(&after, note);
+    else upl_sbuf_str(&after, "null");
+    upl_sbuf_str(&after, "}");
+    UPL_FAIL_IF(after.failed, err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(upl_reg_audit(r, "event.add", obj, NULL, after.s, err));
+    UPL_TRY(r->db->vt->commit(r->db, err));
+    in_tx = false;
+    rc = UPL_OK;
 fail:
+    if (in_tx) r->db->vt->rollback(r->db);
     upl_free(area);
-    upl_free(after);
+    upl_sbuf_free(&after);
+    return rc;
+}
+
+int upl_event_query(upl_registry *r, const upl_event_filter *f, upl_table **out, upl_error *err) {
+    int rc;
+    upl_stmt *st = NULL;
+    upl_table *t = NULL;
+    char *like = NULL;
+    const char *prefix = NULL, *kind = "";
+    const char *from = f && f->from && *f->from ? f->from : NULL, *to = f && f->to && *f->to ? f->to : NULL;
+    const char *hh = f && f->household_code ? f->household_code : "";
+    *out = NULL;
+    if (f && f->kind && *f->kind) {
+        const event_kind *k = event_kind_find(f->kind);
+        UPL_FAIL_IF(!k, err, UPL_EMISUSE, "event kind `%s` is not in the list (`uplift event kinds`)", f->kind);
+        kind = k->kind;
+    }
+    /* Dates are compared as text, so they must have the one shape that sorts (the future is fine here). */
+    for (int i = 0; i < 2; i++) {
+        const char *d = i ? to : from;
+        bool ok = !d || (strlen(d) == 10 && d[4] == '-' && d[7] == '-');
+        for (int j = 0; d && ok && j < 10; j++) if (j != 4 && j != 7 && (d[j] < '0' || d[j] > '9')) ok = false;
+        UPL_FAIL_IF(!ok, err, UPL_EPARSE, "--%s `%s` must be a date YYYY-MM-DD", i ? "to" : "from", d);
+    }
+    UPL_TRY(upl_reg_area_prefix(r, f ? f->area : NULL, &prefix, err));
+    like = upl_asprintf("%s%%", prefix);
+    UPL_FAIL_IF(!like, err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(r->db->vt->prepare(r->db, "SELECT e.id, h.household_code, h.area_code, e.kind, e.date, e.loss_fen, e.note,"
+                                      " e.created_by, e.created_at FROM event e JOIN household h ON h.id = e.household_id"
+                                      " WHERE h.area_code LIKE ? AND e.date >= ? AND e.date <= ?"
+                                      " AND (CAST(? AS TEXT) = '' OR h.household_code = ?)"
+                                      " AND (CAST(? AS TEXT) = '' OR e.kind = ?) ORDER BY e.date, e.id", &st, err));
+    rc = r->db->vt->bind_text(st, 1, like, (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 2, from ? from : "0000-00-00", (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 3, to ? to : "9999-99-99", (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 4, hh, (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 5, hh, (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 6, kind, (size_t)-1);
+    if (!rc) rc = r->db->vt->bind_text(st, 7, kind, (size_t)-1);
+    UPL_FAIL_IF(rc, err, rc, "bind failed");
+    UPL_TRY(upl_db_to_table(r->db, st, "id,loss_fen", &t, err));
+    /* loss_yuan next to loss_fen: exact decimal text, for people. */
+    upl_column *fen = upl_table_find(t, "loss_fen"), *yuan = NULL;
+    upl_table *t2 = upl_table_new();
+    UPL_FAIL_IF(!t2, err, UPL_ENOMEM, "out of memory");
+    for (size_t j = 0; j < upl_table_n_cols(t); j++) {
+        upl_column *c = upl_table_column(t, j);
+        rc = upl_table_copy_column(t2, c, c->name, err);
+        if (!rc && c == fen) rc = upl_table_add_column(t2, "loss_yuan", UPL_STR, &yuan, err);
+        if (rc) { upl_table_free(t2); goto fail; }
+    }
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        char buf[32];
+        if (upl_col_is_valid(fen, i)) {
+            upl_money_format_fen(fen->v.i64[i], buf);
+            rc = upl_col_push_str(yuan, buf, strlen(buf));
+        } else {
+            rc = upl_col_push_null(yuan);
+        }
+        if (rc) { upl_table_free(t2); UPL_FAIL_IF(true, err, rc, "out of memory"); }
+    }
+    upl_table_free(t);
+    t = t2;
+    *out = t;
+    t = NULL;
+    rc = UPL_OK;
+fail:
+    if (st) r->db->vt->finalize(st);
+    upl_free(like);
+    upl_table_free(t);
     return rc;
 }
 
 int upl_event_list(upl_registry *r, const char *from, const char *to, upl_table **out, upl_error *err) {
-    int rc;
-    upl_stmt *st = NULL;
-    *out = NULL;
-    UPL_TRY(r->db->vt->prepare(r->db, "SELECT e.id, h.household_code, h.area_code, e.kind, e.date, e.loss_fen, e.note"
-                                      " FROM event e JOIN household h ON h.id = e.household_id"
-                                      " WHERE h.area_code LIKE ? AND e.date >= ? AND e.date <= ? ORDER BY e.date, e.id",
-                               &st, err));
-    char *like = upl_asprintf("%s%%", r->scope);
-    UPL_FAIL_IF(!like, err, UPL_ENOMEM, "out of memory");
-    rc = r->db->vt->bind_text(st, 1, like, (size_t)-1);
-    if (!rc) rc = r->db->vt->bind_text(st, 2, from ? from : "0000-00-00", (size_t)-1);
-    if (!rc) rc = r->db->vt->bind_text(st, 3, to ? to : "9999-99-99", (size_t)-1);
-    upl_free(like);
-    UPL_FAIL_IF(rc, err, rc, "bind failed");
-    UPL_TRY(upl_db_to_table(r->db, st, "id,loss_fen", out, err));
-fail:
-    if (st) r->db->vt->finalize(st);
-    return rc;
+    upl_event_filter f = { from, to, NULL, NULL, NULL };
+    return upl_event_query(r, &f, out, err);
 }

@@ -126,4 +126,14 @@ void upl_sbuf_free(upl_sbuf *b);
  * UPL_EMISUSE for a malformed prefix, UPL_EAUTH for one outside the scope. */
 int upl_reg_area_prefix(const upl_registry *r, const char *area, const char **prefix, upl_error *err);
 
+/* ---- review and correction (registry_review.c) -------------------------- */
+/* A free-text note a person gives with a decision or an event: `required`
+ * refuses an empty/blank one (UPL_EMISUSE naming `what`); at most 2000
+ * bytes (UPL_ELIMIT); no run of 15 or more digits (UPL_EMISUSE), since notes
+ * are stored and audited in clear and an ID or bank number must never be. */
+int upl_reg_check_note(const char *note, bool required, const char *what, upl_error *err);
+/* Record an authorization refusal in the audit log (auth.denied) in its own
+ * transaction; best effort (ASVS 16.3.2), never changes `rc`'s meaning. */
+void upl_reg_audit_denied(upl_registry *r, const char *object, const char *what);
+
 #endif

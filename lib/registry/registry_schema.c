@@ -113,8 +113,33 @@ static const char m1_pg[] =
     "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log"
     " FOR EACH ROW EXECUTE FUNCTION upl_audit_append_only();\n";
 
+/* Migration 2: review and correction (docs/decisions/0008-conflict-review.md).
+ * A conflict's decision (resolution = the decision name) names the household
+ * it concerns and carries the reviewer's note and time; every decision,
+ * escalations included, is also a row of conflict_review (the history the
+ * conflict row alone would overwrite). Quarantine items record who closed
+ * them, when, why, and for `superseded` the import that brought the
+ * household in. ADD COLUMN with no default rewrites nothing on either
+ * engine, so the migration is cheap on a registry of millions of rows. */
+static const char m2_sql[] =
+    "ALTER TABLE conflict ADD COLUMN resolution_household TEXT;\n"
+    "ALTER TABLE conflict ADD COLUMN resolution_note TEXT;\n"
+    "ALTER TABLE conflict ADD COLUMN resolved_at TEXT;\n"
+    "CREATE INDEX conflict_status ON conflict(status);\n"
+    "CREATE TABLE conflict_review (id @ID@, conflict_id BIGINT NOT NULL REFERENCES conflict(id),"
+    " decision TEXT NOT NULL, household TEXT, note TEXT NOT NULL, actor TEXT NOT NULL, at TEXT NOT NULL);\n"
+    "CREATE INDEX conflict_review_conflict ON conflict_review(conflict_id);\n"
+    "ALTER TABLE quarantine ADD COLUMN closed_by TEXT;\n"
+    "ALTER TABLE quarantine ADD COLUMN closed_at TEXT;\n"
+    "ALTER TABLE quarantine ADD COLUMN close_note TEXT;\n"
+    "ALTER TABLE quarantine ADD COLUMN superseded_by BIGINT;\n"
+    "CREATE INDEX quarantine_household ON quarantine(household_code);\n"
+    "CREATE INDEX quarantine_import ON quarantine(import_id);\n"
+    "CREATE INDEX event_household ON event(household_id);\n";
+
 static const migration migrations[] = {
     { 1, m1_sql, m1_sqlite, m1_pg },
+    { 2, m2_sql, NULL, NULL },
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
