@@ -258,8 +258,8 @@ int upl_money_parse_fen(const char *s, int64_t *fen) {
     const char *p = s;
     if (!s || !*s) return UPL_EPARSE;
     for (; *p >= '0' && *p <= '9'; p++) {
-        if (v >= 10000000000000LL) return UPL_ERANGE;   /* 10^13 yuan: no household loss or measure is that */
         v = v * 10 + (*p - '0');
+        if (v > 10000000000000LL) return UPL_ERANGE;    /* 10^13 yuan: no household loss or measure is that */
     }
     if (p == s) return UPL_EPARSE;
     if (*p == '.') {

@@ -483,8 +483,6 @@ static int raw_table(const char *json, upl_table **out, upl_error *err) {
         UPL_FAIL_IF(*p++ != ':', err, UPL_ECORRUPT, "quarantined row: ':' expected");
         while (isspace((unsigned char)*p)) p++;
         UPL_FAIL_IF(*p++ != '"' || !json_string(&p, &v), err, UPL_ECORRUPT, "quarantined row: bad value");
-        upl_sbuf_add(&k, "", 0);
-        upl_sbuf_add(&v, "", 0);
         UPL_FAIL_IF(k.failed || v.failed, err, UPL_ENOMEM, "out of memory");
         char *ks = upl_strndup(k.s ? k.s : "", k.len), *vs = upl_strndup(v.s ? v.s : "", v.len);
         masked = ks && vs ? mask_value(ks, vs) : NULL;
@@ -657,13 +655,19 @@ int upl_quarantine_close(upl_registry *r, int64_t id, const char *reason, upl_er
                 "quarantined row %lld is %.*s already; `uplift quarantine show %lld` says by whom", (long long)id,
                 (int)n, status, (long long)id);
     upl_column *hc = upl_table_find(t, "household_code"), *cc = upl_table_find(t, "code");
-    char *hh = upl_col_is_valid(hc, 0) ? upl_strndup(upl_col_str(hc, 0, &n), n) : upl_strdup("");
-    char *code = upl_strndup(upl_col_str(cc, 0, &n), n);
-    upl_sbuf_str(&before, "{\"status\":\"open\",\"household\":");
-    upl_sbuf_json(&before, hh ? hh : "");
-    upl_sbuf_str(&before, ",\"code\":");
-    upl_sbuf_json(&before, code ? code : "");
-    upl_sbuf_str(&before, "}");
+    size_t hn = 0, cn = 0;
+    const char *hs = upl_col_is_valid(hc, 0) ? upl_col_str(hc, 0, &hn) : "";
+    const char *cs = upl_col_str(cc, 0, &cn);
+    char *hh = upl_strndup(hs, hn), *code = upl_strndup(cs, cn);
+    if (hh && code) {
+        upl_sbuf_str(&before, "{\"status\":\"open\",\"household\":");
+        upl_sbuf_json(&before, hh);
+        upl_sbuf_str(&before, ",\"code\":");
+        upl_sbuf_json(&before, code);
+        upl_sbuf_str(&before, "}");
+    } else {
+        before.failed = true;
+    }
     upl_free(hh);
     upl_free(code);
     upl_sbuf_str(&after, "{\"status\":\"closed\",\"reason\":");
