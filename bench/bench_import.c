@@ -20,6 +20,7 @@
  * keys rebuilt once inside the transaction). Prints rows/s, CPU seconds and
  * the ratio to the floor. BENCH_KEEP_CSV=1 keeps the generated CSV. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 #include "uplift/registry.h"
+/* The check mode decrypts stored values with the registry's own key. */
+#include "../lib/registry/registry_int.h"
 
 static double now(void) {
     struct timespec ts;
@@ -196,8 +199,217 @@ static char *pg_schema_uri(const char *base, const char *schema) {
     return u;
 }
 
-int main(void) {
+/* ---- check mode: the registry's contents, for differential runs --------------------
+ * `bench_import check DIR URI OUT` imports three files written into DIR
+ * into a fresh registry URI (a SQLite path, or a PostgreSQL URI whose
+ * search_path schema is recreated) and writes to OUT the import summaries,
+ * the rejects and warnings files and every row of the tables an import
+ * writes, ordered by key, with encrypted values decrypted (their nonces
+ * differ between runs) and wall-clock times replaced by "-". Two builds
+ * must write identical OUT files. The files:
+ *   A: 10,000 households (wave 2019) with deliberate faults: invalid and
+ *      spreadsheet-damaged IDs, size and head-count mismatches, differing
+ *      and identical duplicate rows, an empty household code, bad money
+ *      and dates, a row the reader refuses, one person in two households
+ *      (same area and two areas), normalised and 15-digit IDs, phones,
+ *      bank accounts, unknown code labels, sex mismatches;
+ *   B: wave 2020, the same households with changed values plus 300 new
+ *      ones (bulk path with existing households: audit diffs);
+ *   C: wave 2020 again, 120 households (60 existing, 60 new) into the
+ *      now larger registry: the ordinary (non-bulk) path. */
+static const char check_header[] =
+    "household_code,area_code,village,head_name,household_size,household_phone,bank_account,poverty_attribute,"
+    "main_poverty_cause,other_poverty_causes,income_net,cultivated_land_mu,person_code,name,sex,id_number,"
+    "birth_date,person_phone,relation_to_head,health_status,labor_skill,receives_dibao\n";
+
+static void check_id15(unsigned long p, char out[16]) {
+    /* 15-digit legacy number: address, YYMMDD, 3-digit sequence */
+    snprintf(out, 16, "%s%02lu%02lu%02lu%03lu", addr[p % 50], 40 + (p / 7) % 50, 1 + p % 12, 1 + p % 28, p % 1000);
+}
+
+static void write_check_file(const char *path, long first, long n, int variant) {
+    FILE *f = fopen(path, "w");
+    if (!f) { perror(path); exit(1); }
+    fputs(check_header, f);
+    static const int sizes[4] = { 1, 3, 4, 6 };
+    for (long h = first; h < first + n; h++) {
+        int size = sizes[h % 4];
+        long vi = h / 300;
+        char area[16];
+        /* every 97th household lives in a second county (two-area conflicts) */
+        snprintf(area, sizeof area, "%s%03ld%03ld", h % 97 == 5 ? "110106" : "110105", (vi / 20) % 1000 + 1, vi % 20 + 1);
+        long inc = 3000 + (h * 7919) % 12000 + variant * 137 * (h % 3);
+        int declared = size;
+        long fault = variant == 0 ? h % 211 : -1;   /* faults only in file A */
+        if (fault == 3) declared = size + 1;        /* SIZE_MISMATCH */
+        int rows = size;
+        if (fault == 7 || fault == 8) rows = size + 1;   /* a repeated member row: 7 identical, 8 differing */
+        if (fault == 7 || fault == 8) declared = size;
+        if (variant == 1 && h % 13 == 0) inc += 1000;
+        for (int m = 0; m < rows; m++) {
+            int mm = m < size ? m : 0;   /* the repeated row repeats the head */
+            unsigned long p = (unsigned long)h * 6 + (unsigned long)mm;
+            char id[40];
+            make_id(p, mm, id);
+            if (fault == 11 && mm == 1) id[17] = id[17] == '0' ? '1' : '0';           /* bad check digit */
+            if (fault == 13 && mm == 0) snprintf(id, sizeof id, "1.10105195E+17");   /* spreadsheet damage */
+            if (fault == 17 && mm == 0) { char t[40]; snprintf(t, sizeof t, " %.6s %.8s %.4s", id, id + 6, id + 14);
+                                          snprintf(id, sizeof id, "%s", t); }        /* normalised */
+            if (fault == 19 && mm == 2) check_id15(p, id);                            /* legacy 15 */
+            if (fault == 23 && mm == 1) make_id(((unsigned long)h - 1) * 6 + 0, 0, id); /* head of h-1: conflict */
+            if (h % 97 == 5 && mm == 1) make_id(((unsigned long)h + 40) * 6 + 0, 0, id); /* two areas */
+            if (variant == 2 && h % 2 == 0 && mm == 0) make_id(((unsigned long)h + 3) * 6 + 1, 1, id);
+            int male = (id[16] - '0') % 2;
+            const char *sex = male ? "男" : "女";
+            if (fault == 29 && mm == 0) sex = male ? "女" : "男";                      /* SEX_MISMATCH warning */
+            const char *rel = mm == 0 ? "户主" : mm == 1 ? "配偶" : "之子";
+            if (fault == 31 && mm == 1) rel = "户主";                                  /* HEAD_COUNT */
+            char money[32];
+            snprintf(money, sizeof money, "%ld.%02ld", inc, h % 100);
+            if (fault == 37) snprintf(money, sizeof money, "1,234.5");                 /* BAD_VALUE */
+            char birth[16] = "";
+            if (h % 5 == 1) snprintf(birth, sizeof birth, "%.4s-%.2s-%.2s", id + 6, id + 10, id + 12);
+            if (fault == 41 && mm == 0) snprintf(birth, sizeof birth, "1901-01-01");   /* DATE_MISMATCH */
+            const char *code = fault == 43 ? "" : NULL;                               /* empty household code */
+            const char *cause = fault == 47 ? "因懒" : causes[(h + variant) % 7];     /* unknown label */
+            char name[32];
+            snprintf(name, sizeof name, "成员%lu%s", p, (fault == 8 && m == rows - 1) ? "乙" : "");
+            fprintf(f, "%s%s%08ld,%s,村%ld,户主%ld,%d,%s,%s,一般贫困户,%s,%s,%s,%s,P%08ld%02d,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+                    code ? code : "H", code ? "" : "", code ? 0L : h, area, vi % 20 + 1, h, declared,
+                    h % 4 == 0 ? "13800138000" : "", h % 6 == 0 ? "6222020200112233445" : "", cause,
+                    (h % 3) ? "" : "缺技术、缺资金", money, h % 8 ? "" : "2.5", h, mm, name, sex, id, birth,
+                    h % 5 == 2 ? "13912345678" : "", rel, (h % 5) ? "健康" : "长期慢性病",
+                    mm < 2 ? "普通劳动力" : "无劳动力", (h % 9) ? "否" : "是");
+            if (fault == 53 && m == 0) fputs("H_extra,1,2\n", f);   /* the reader refuses a short row */
+        }
+    }
+    if (fclose(f) != 0) { perror(path); exit(1); }
+}
+
+static const char *enc_context(const char *table, const char *col) {
+    if (!strcmp(col, "id_enc")) return "member.id_number";
+    if (!strcmp(col, "raw_enc")) return "quarantine.raw";
+    if (!strcmp(table, "household") && !strcmp(col, "household_phone_enc")) return "household_phone";
+    if (!strcmp(col, "bank_account_enc")) return "bank_account";
+    if (!strcmp(col, "person_phone_enc")) return "person_phone";
+    return NULL;
+}
+
+static void dump_table(upl_registry *r, const char *table, const char *order, FILE *out) {
+    upl_db *db = r->db;
+    upl_stmt *st = NULL;
+    upl_error err = {0};
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY %s", table, order);
+    if (db->vt->prepare(db, sql, &st, &err)) { fprintf(stderr, "%s\n", upl_error_message(&err)); exit(1); }
+    bool row = false;
+    if (db->vt->step(st, &row, &err)) { fprintf(stderr, "%s\n", upl_error_message(&err)); exit(1); }
+    int nc = db->vt->n_cols(st);
+    unsigned long n = 0;
+    fprintf(out, "== %s\n", table);
+    while (row) {
+        for (int i = 0; i < nc; i++) {
+            const char *name = db->vt->col_name(st, i);
+            const char *v = db->vt->col_text(st, i, NULL);
+            fprintf(out, "%s%s=", i ? "|" : "", name);
+            if (!v) { fputs("NULL", out); continue; }
+            if (!strcmp(name, "created_at") || !strcmp(name, "updated_at") || !strcmp(name, "at") ||
+                !strcmp(name, "hash") || !strcmp(name, "prev_hash")) { fputs("-", out); continue; }
+            const char *ctx = enc_context(table, name);
+            if (ctx) {
+                char *plain = NULL;
+                if (upl_reg_decrypt(r, ctx, v, &plain, NULL, &err)) { fprintf(stderr, "%s\n", upl_error_message(&err)); exit(1); }
+                fprintf(out, "dec(%s)", plain);
+                upl_free(plain);
+                continue;
+            }
+            fputs(v, out);
+        }
+        fputc('\n', out);
+        n++;
+        if (db->vt->step(st, &row, &err)) { fprintf(stderr, "%s\n", upl_error_message(&err)); exit(1); }
+    }
+    fprintf(out, "(%lu rows)\n", n);
+    db->vt->finalize(st);
+}
+
+static void cat_file(const char *path, const char *label, FILE *out) {
+    FILE *f = fopen(path, "rb");
+    fprintf(out, "== %s\n", label);
+    if (!f) { fputs("(none)\n", out); return; }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, out);
+    fclose(f);
+}
+
+static int check_mode(const char *dir, const char *uri_in, const char *out_path) {
+    char a[512], b[512], c[512], key[512];
+    mkdir(dir, 0700);
+    snprintf(a, sizeof a, "%s/check_a.csv", dir);
+    snprintf(b, sizeof b, "%s/check_b.csv", dir);
+    snprintf(c, sizeof c, "%s/check_c.csv", dir);
+    snprintf(key, sizeof key, "%s/check.key", dir);
+    write_check_file(a, 0, 10000, 0);
+    write_check_file(b, 0, 10300, 1);
+    write_check_file(c, 10240, 120, 2);
+    /* A fixed key: the blind index (compared in clear) is the same in every run. */
+    remove(key);
+    int kfd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    FILE *kf = kfd >= 0 ? fdopen(kfd, "w") : NULL;
+    if (!kf) { perror(key); return 1; }
+    fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", kf);
+    fclose(kf);
+    char *uri = NULL;
+    if (!strncmp(uri_in, "postgresql://", 13)) uri = pg_schema_uri(uri_in, "bench_check");
+    else { rm_db(uri_in); uri = strdup(uri_in); }
+    upl_registry_options o;
+    upl_registry_options_init(&o);
+    o.key_file = key;
+    upl_registry *r = NULL;
+    upl_error err = {0};
+    if (upl_registry_open(uri, &o, &r, &err)) { fprintf(stderr, "open: %s\n", upl_error_message(&err)); return 1; }
+    FILE *out = fopen(out_path, "w");
+    if (!out) { perror(out_path); return 1; }
+    const char *files[3] = { a, b, c };
+    const int waves[3] = { 2019, 2020, 2020 };
+    for (int i = 0; i < 3; i++) {
+        upl_import_options io;
+        upl_import_options_init(&io);
+        io.wave = waves[i];
+        io.today = 20210101;
+        upl_import_summary s;
+        char rej[600], warn[600];
+        snprintf(rej, sizeof rej, "%s.rejects.csv", files[i]);
+        snprintf(warn, sizeof warn, "%s.warnings.csv", files[i]);
+        remove(rej); remove(warn);
+        double t0 = now();
+        if (upl_registry_import(r, files[i], &io, &s, &err)) { fprintf(stderr, "import: %s\n", upl_error_message(&err)); return 1; }
+        fprintf(stderr, "check: file %c imported in %.2f s\n", 'A' + i, now() - t0);
+        fprintf(out, "== import %c\n", 'A' + i);
+        upl_import_summary_print(&s, out);
+        cat_file(rej, "rejects", out);
+        cat_file(warn, "warnings", out);
+    }
+    dump_table(r, "import_file", "id", out);
+    dump_table(r, "household", "id", out);
+    dump_table(r, "household_wave", "household_id, wave", out);
+    dump_table(r, "member", "id", out);
+    dump_table(r, "member_wave", "member_id, wave", out);
+    dump_table(r, "quarantine", "id", out);
+    dump_table(r, "conflict", "id", out);
+    dump_table(r, "audit_log", "seq", out);
+    if (upl_registry_check(r, &err)) fprintf(out, "registry check failed: %s\n", upl_error_message(&err));
+    else fputs("registry check ok\n", out);
+    fclose(out);
+    upl_registry_close(r);
+    free(uri);
+    return 0;
+}
+
+int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 5 && !strcmp(argv[1], "check")) return check_mode(argv[2], argv[3], argv[4]);
     long n_hh = atol(env_or("BENCH_HOUSEHOLDS", "1000000"));
     const char *dir = env_or("BENCH_DIR", "/tmp/uplift-bench");
     mkdir(dir, 0700);

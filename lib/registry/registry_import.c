@@ -1442,12 +1442,36 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
     bool bad = false, pending_owns = false;
     size_t n;
     char code[128], area[16];
+    const char *s = fval(c, F_HOUSEHOLD_CODE, rows[0], &n);
+    snprintf(code, sizeof code, "%.*s", (int)(n > 120 ? 120 : n), s ? s : "");
+    /* Existing household elsewhere: the actor must cover both areas. The
+     * lookup comes first: it may write the waiting households, which resets
+     * the arena, so nothing of this household may be in the arena yet. */
+    int64_t existing_id = 0;
+    char existing_area[16] = "";
+    if (lk && !lk->is_long) {
+        existing_id = lk->id;
+        snprintf(existing_area, sizeof existing_area, "%s", lk->area);
+    } else {
+        /* Not preloaded (a small import into a large registry), or a code
+         * cut to 120 bytes that may equal an earlier one of this import:
+         * write the waiting households first, then look it up alone. */
+        bool row = false;
+        UPL_TRY(flush_pending(c));
+        vt->reset(c->st_hh_find);
+        UPL_FAIL_IF(vt->bind_text(c->st_hh_find, 1, code, (size_t)-1), c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(vt->step(c->st_hh_find, &row, c->err));
+        if (row) {
+            existing_id = vt->col_i64(c->st_hh_find, 0);
+            const char *ea = vt->col_text(c->st_hh_find, 1, NULL);
+            snprintf(existing_area, sizeof existing_area, "%s", ea ? ea : "");
+        }
+        vt->reset(c->st_hh_find);
+    }
     if (!c->n_pend) upl_arena_reset(c->arena);   /* waiting households keep their strings */
     c->n_finds = 0;
     c->n_code_warns = 0;
     c->n_code_alias = 0;
-    const char *s = fval(c, F_HOUSEHOLD_CODE, rows[0], &n);
-    snprintf(code, sizeof code, "%.*s", (int)(n > 120 ? 120 : n), s ? s : "");
     /* Household-level columns must agree between member rows (blanks allowed). */
     for (int f = 0; f < N_FIELDS; f++) {
         if ((fields[f].lv != LV_HH && fields[f].lv != LV_HW) || !c->col[f]) continue;
@@ -1478,27 +1502,6 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
         bad = true;
         UPL_TRY(add_finding(c, rows[0], F_AREA_CODE, UPL_IMP_BAD_VALUE,
                             "area_code must be the 12-digit statistical division code / 行政区划代码应为12位"));
-    }
-    /* Existing household elsewhere: the actor must cover both areas. */
-    int64_t existing_id = 0;
-    char existing_area[16] = "";
-    if (lk && !lk->is_long) {
-        existing_id = lk->id;
-        snprintf(existing_area, sizeof existing_area, "%s", lk->area);
-    } else {
-        /* A code cut to 120 bytes may equal an earlier one of this import:
-         * write the waiting households first, then look it up alone. */
-        bool row = false;
-        UPL_TRY(flush_pending(c));
-        vt->reset(c->st_hh_find);
-        UPL_FAIL_IF(vt->bind_text(c->st_hh_find, 1, code, (size_t)-1), c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(vt->step(c->st_hh_find, &row, c->err));
-        if (row) {
-            existing_id = vt->col_i64(c->st_hh_find, 0);
-            const char *ea = vt->col_text(c->st_hh_find, 1, NULL);
-            snprintf(existing_area, sizeof existing_area, "%s", ea ? ea : "");
-        }
-        vt->reset(c->st_hh_find);
     }
     if (area_ok && (!upl_registry_in_scope(c->r, area) || (existing_id && !upl_registry_in_scope(c->r, existing_area)))) {
         /* Catalogue item 19: refuse, report, audit; never store someone else's rows. */
@@ -1568,7 +1571,9 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
         mp->is_head = is_head_label(mp->v[rel_f].s);
         if (mp->is_head) n_heads++;
         /* birth_date against the ID (item 12): an error. */
-        if (birth_f >= 0 && mp->v[birth_f].is_present) {
+        /* (A birth_date the parser refused is present without a value: its
+         * finding is recorded already and the household is quarantined.) */
+        if (birth_f >= 0 && mp->v[birth_f].is_present && mp->v[birth_f].s) {
             char idd[32];
             snprintf(idd, sizeof idd, "%04d-%02d-%02d", mp->id.birth_year, mp->id.birth_month, mp->id.birth_day);
             if (strcmp(idd, mp->v[birth_f].s) != 0) {
