@@ -1,5 +1,6 @@
 /* cmd_case.c — `uplift case`: identification, exit, monitoring and
- * risk-elimination cases, their steps, public notices, and conflicts. */
+ * risk-elimination cases, their steps, public notices, and the review of
+ * conflicts (the same person in two households): list, show, decide. */
 #include <stdlib.h>
 #include <string.h>
 #include "cli_registry.h"
@@ -10,8 +11,11 @@ static const char usage[] =
     "usage: uplift case open --kind KIND --household CODE --wave YEAR [--note TEXT] --db DB\n"
     "       uplift case step CASE STEP --outcome pass|fail|objection [--date YYYY-MM-DD] [--note TEXT]\n"
     "       uplift case compare CASE LIST.csv...     data comparison against lists of ID numbers\n"
-    "       uplift case list | show CASE | steps --kind KIND | conflicts\n"
+    "       uplift case list | show CASE | steps --kind KIND\n"
     "       uplift case notice [--area PREFIX] [--format csv|html] [-o FILE]\n"
+    "       uplift case conflicts [list] [--status S] [--kind K] [--area PREFIX] [--format csv]\n"
+    "       uplift case conflicts show ID\n"
+    "       uplift case conflicts resolve ID --decision D [--household CODE] --note TEXT\n"
     "\n"
     "Kinds and their steps, recorded in order, each with actor and date (识别/退出/监测/风险消除):\n"
     "  identify   application, village_appraisal, data_comparison, first_notice, township_review,\n"
@@ -32,12 +36,159 @@ static const char usage[] =
     "`notice` prints the public notice of cases in a notice period: household code, head, village,\n"
     "decision and dates — never ID, phone, bank or health data. 公示不含身份证、电话、银行、健康信息。\n"
     "\n"
+    "Conflicts (冲突核查): the import records the same person (ID number) found in two households\n"
+    "as a conflict and merges nothing. `conflicts` lists those in your scope (--status open,\n"
+    "escalated or resolved; --kind same_person_two_households or same_person_two_areas; --area);\n"
+    "`show` prints both households' members (IDs masked) and the decisions so far; `resolve`\n"
+    "records a decision with a required note (reviewer role):\n"
+    "  moved                   the person lives in --household now (moved, household split or\n"
+    "                          merged): import a corrected file for the other household 迁移/分户\n"
+    "  duplicate_registration  one family registered twice; --household is the record to keep 重复建档\n"
+    "  data_entry_error        two different people; the ID in --household was mistyped: import a\n"
+    "                          corrected file for it 录入错误\n"
+    "  escalated               pass it to the reviewers of the area covering both households 上报\n"
+    "A final decision needs a scope covering both households; otherwise escalate. Decisions are\n"
+    "final and audited; re-importing the same data does not reopen them. follow_up in the list\n"
+    "says whether the correction has arrived (pending/done).\n"
+    "\n"
     "options:\n"
     CLI_REGISTRY_USAGE
     "  --kind KIND, --household CODE, --wave YEAR, --note TEXT, --outcome O, --date D\n"
+    "  --decision D         conflicts resolve: moved, duplicate_registration, data_entry_error, escalated\n"
+    "  --status S           conflicts: open, escalated or resolved (--kind: the conflict kind)\n"
     "  --area PREFIX        notice for this area only\n"
     "  --format csv|html    notice format (default csv); list/show: text or csv\n"
     "  -o, --output FILE    write the notice to FILE\n";
+
+/* Print "label: value" lines of a one-row table. */
+static void field_line(const upl_table *t, const char *col, const char *label) {
+    upl_column *c = upl_table_find(t, col);
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    if (c && upl_col_is_valid(c, 0)) upl_col_format(c, 0, &buf, &cap, &len);
+    fputs("  ", stdout);
+    cli_put_padded(stdout, label, 30, false);
+    printf(" %.*s\n", (int)len, buf ? buf : "");
+    upl_free(buf);
+}
+
+static bool cell_eq(const upl_table *t, const char *col, const char *want) {
+    upl_column *c = upl_table_find(t, col);
+    size_t n = 0;
+    if (!c || !upl_col_is_valid(c, 0)) return false;
+    const char *v = upl_col_str(c, 0, &n);
+    return n == strlen(want) && !memcmp(v, want, n);
+}
+
+/* `case conflicts [list] | show ID | resolve ID`. */
+static int conflicts(cli_opt *opts, size_t n_opts, const char **pos, size_t n_pos) {
+    const char *what = n_pos ? pos[0] : "list";
+    long long id = 0;
+    if (strcmp(what, "list") && strcmp(what, "show") && strcmp(what, "resolve")) {
+        cli_error("case", "`case conflicts` takes list, show ID or resolve ID, not `%s`; see `uplift case --help`", what);
+        return CLI_USAGE;
+    }
+    if (!strcmp(what, "list") && n_pos > 1) {
+        cli_error("case", "unexpected argument `%s`", pos[1]);
+        return CLI_USAGE;
+    }
+    if (strcmp(what, "list")) {
+        if (n_pos != 2) {
+            cli_error("case", "`case conflicts %s` needs one conflict ID (from `uplift case conflicts`)", what);
+            return CLI_USAGE;
+        }
+        if (cli_int("case", "conflict", pos[1], 1, INT64_MAX, &id)) return CLI_USAGE;
+    }
+    const char *decision = cli_get(opts, n_opts, "decision");
+    if (!strcmp(what, "resolve")) {
+        bool known = false;
+        for (const char *const *d = upl_conflict_decisions(); *d; d++) if (decision && !strcmp(decision, *d)) known = true;
+        if (!known) {
+            cli_error("case", "--decision must be moved, duplicate_registration, data_entry_error or escalated");
+            return CLI_USAGE;
+        }
+        if (!cli_get(opts, n_opts, "note")) {
+            cli_error("case", "--note TEXT is required: say what was checked and why / 请用 --note 说明核查情况");
+            return CLI_USAGE;
+        }
+    }
+    const char *fmt = cli_get(opts, n_opts, "format");
+    bool csv = fmt && !strcmp(fmt, "csv");
+    upl_registry *reg = NULL;
+    int rc = cli_registry_open("case", opts, n_opts, false, &reg);
+    if (rc) return rc;
+    upl_error err = {0};
+    upl_table *t = NULL, *mem = NULL, *hist = NULL;
+    int r;
+    if (!strcmp(what, "list")) {
+        upl_conflict_filter f = { cli_get(opts, n_opts, "status"), cli_get(opts, n_opts, "kind"),
+                                  cli_get(opts, n_opts, "area"), 0 };
+        r = upl_conflict_list(reg, &f, &t, &err);
+        if (!r) {
+            cli_print_table("case", t, csv, stdout);
+            if (!csv) printf("%zu conflict(s) / 冲突 %zu 条\n", upl_table_n_rows(t), upl_table_n_rows(t));
+        }
+    } else if (!strcmp(what, "show")) {
+        r = upl_conflict_show(reg, id, &t, &mem, &hist, &err);
+        if (!r) {
+            printf("Conflict %lld / 冲突 %lld\n", id, id);
+            field_line(t, "kind", "kind / 类型");
+            field_line(t, "id_masked", "person / 身份证号(脱敏)");
+            field_line(t, "household_a", "household A / 户A");
+            field_line(t, "area_a", "area A / 地区A");
+            field_line(t, "household_b", "household B / 户B");
+            field_line(t, "area_b", "area B / 地区B");
+            field_line(t, "escalate_to", "decided at / 决定层级");
+            field_line(t, "status", "status / 状态");
+            if (cell_eq(t, "status", "resolved")) {
+                field_line(t, "decision", "decision / 处理结论");
+                field_line(t, "decision_household", "household / 涉及户");
+                field_line(t, "resolved_by", "by / 处理人");
+                field_line(t, "resolved_at", "at / 时间");
+                field_line(t, "follow_up", "follow-up / 更正导入");
+            }
+            field_line(t, "created_at", "found / 发现时间");
+            printf("\nMembers, latest wave (in your scope) / 成员（最近年度，本辖区）:\n");
+            cli_print_table("case", mem, csv, stdout);
+            printf("\nDecisions / 处理记录:\n");
+            if (upl_table_n_rows(hist)) cli_print_table("case", hist, csv, stdout);
+            else printf("  none yet / 暂无\n");
+        }
+    } else {
+        const char *hh = cli_get(opts, n_opts, "household");
+        r = upl_conflict_resolve(reg, id, decision, hh, cli_get(opts, n_opts, "note"), &err);
+        if (!r && !strcmp(decision, "escalated")) {
+            printf("conflict %lld escalated to the reviewers of the area covering both households / 已上报\n", id);
+        } else if (!r) {
+            printf("conflict %lld resolved: %s (household %s) / 冲突已处理\n", id, decision, hh);
+            if (!upl_conflict_show(reg, id, &t, NULL, NULL, &err)) {
+                upl_column *a = upl_table_find(t, "household_a"), *b = upl_table_find(t, "household_b");
+                size_t na, nb;
+                const char *sa = upl_col_str(a, 0, &na), *sb = upl_col_str(b, 0, &nb);
+                bool is_a = strlen(hh) == na && !memcmp(hh, sa, na);
+                if (!strcmp(decision, "moved"))
+                    printf("next: import a corrected file for household %.*s without this person; `uplift case "
+                           "conflicts` shows follow_up done once it is in / 下一步：导入不含此人的更正数据\n",
+                           (int)(is_a ? nb : na), is_a ? sb : sa);
+                else if (!strcmp(decision, "data_entry_error"))
+                    printf("next: import a corrected file for household %s with the right ID number / "
+                           "下一步：导入身份证号更正后的数据\n", hh);
+                else
+                    printf("next: household %.*s is the duplicate record; uplift has no deregistration yet, so it "
+                           "stays until the county system removes it / 重复户需在系统中注销\n",
+                           (int)(is_a ? nb : na), is_a ? sb : sa);
+            }
+            upl_error_clear(&err);
+        }
+    }
+    int status = r ? cli_fail("case", r, &err) : CLI_OK;
+    upl_table_free(t);
+    upl_table_free(mem);
+    upl_table_free(hist);
+    upl_error_clear(&err);
+    upl_registry_close(reg);
+    return status;
+}
 
 int cmd_case(int argc, char **argv) {
     cli_opt opts[] = {
@@ -51,6 +202,8 @@ int cmd_case(int argc, char **argv) {
         { "area", 0, true, NULL, false },
         { "format", 0, true, NULL, false },
         { "output", 'o', true, NULL, false },
+        { "decision", 0, true, NULL, false },
+        { "status", 0, true, NULL, false },
         { "help", 'h', false, NULL, false },
     };
     size_t n_opts = sizeof opts / sizeof opts[0];
@@ -67,6 +220,7 @@ int cmd_case(int argc, char **argv) {
         cli_error("case", "expected open, step, compare, list, show, steps, conflicts or notice; see `uplift case --help`");
         return CLI_USAGE;
     }
+    if (!strcmp(sub, "conflicts")) return conflicts(opts, n_opts, pos + 1, n_pos - 1);
     int kind = 0;
     const char *ks = cli_get(opts, n_opts, "kind");
     if ((!strcmp(sub, "open") || !strcmp(sub, "steps")) && (!ks || upl_case_kind_parse(ks, &kind) != UPL_OK)) {
@@ -131,8 +285,7 @@ int cmd_case(int argc, char **argv) {
         if (cli_close_out("case", f, cli_get(opts, n_opts, "output")) != CLI_OK && !r) status = CLI_FAIL;
     } else {
         if (!strcmp(sub, "list")) r = upl_case_list(reg, &t, &err);
-        else if (!strcmp(sub, "show")) r = upl_case_history(reg, case_id, &t, &err);
-        else r = upl_registry_conflicts(reg, &t, &err);
+        else r = upl_case_history(reg, case_id, &t, &err);
         if (!r) cli_print_table("case", t, fmt && !strcmp(fmt, "csv"), stdout);
     }
     if (r) status = cli_fail("case", r, &err);

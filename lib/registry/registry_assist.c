@@ -366,7 +366,7 @@ int upl_event_add(upl_registry *r, const char *code, const char *kind, const cha
     if (found) UPL_TRY(upl_db_query_text(r->db, "SELECT area_code FROM household WHERE id = ?", &area, err, "i", hh));
     /* Outside the scope reads as absent: existence elsewhere is not disclosed. */
     UPL_FAIL_IF(!found || !area || !upl_registry_in_scope(r, area), err, UPL_ENOTFOUND,
-                "no household `%s` in your scope; check the code (`uplift case list`, the import's summary)", code);
+                "no household `%s` in your scope; check the household code (户编号) against the export", code);
     upl_reg_now(now);
     if (loss_fen >= 0)
         UPL_TRY(upl_db_query_i64(r->db, "INSERT INTO event (household_id, kind, date, loss_fen, note, created_by,"
