@@ -339,8 +339,9 @@ UPL_EXPORT int upl_assist_coverage(upl_registry *r, int wave, upl_table **out, u
  * UPL_ENOTFOUND, as for a household that does not exist). Clerk role. Audited. */
 UPL_EXPORT int upl_event_add(upl_registry *r, const char *household_code, const char *kind, const char *date,
                              int64_t loss_fen, const char *note, int64_t *id, upl_error *err) UPL_MUST_CHECK;
-/* Events in scope dated within [from, to] (YYYY-MM-DD, NULL = open):
- * id, household_code, area_code, kind, date, loss_fen, note. */
+/* Events in scope dated within [from, to] (YYYY-MM-DD, NULL = open): the
+ * columns of upl_event_query() (id, household_code, area_code, kind, date,
+ * loss_fen, loss_yuan, note, created_by, created_at). */
 UPL_EXPORT int upl_event_list(upl_registry *r, const char *from, const char *to, upl_table **out,
                               upl_error *err) UPL_MUST_CHECK;
 

@@ -204,14 +204,17 @@ int upl_conflict_show(upl_registry *r, int64_t id, upl_table **conflict, upl_tab
     UPL_FAIL_IF(!like, err, UPL_ENOMEM, "out of memory");
     /* Members of each household's latest wave, and the person in conflict even
      * where a correction has since dropped them (involved = 1, in_latest_wave = 0). */
+    /* The latest wave as a correlated MAX over the (household_id, wave) key:
+     * two index probes per household, never a pass over all waves. */
     UPL_TRY(prep(r, "SELECT CASE WHEN h.household_code = ? THEN 'A' ELSE 'B' END AS side, h.household_code,"
-                    " h.area_code, h.head_name, lw.latest_wave, m.person_code, m.name, mw.relation_to_head,"
+                    " h.area_code, h.head_name,"
+                    " (SELECT MAX(w.wave) FROM household_wave w WHERE w.household_id = h.id) AS latest_wave,"
+                    " m.person_code, m.name, mw.relation_to_head,"
                     " m.id_masked, CASE WHEN m.id_blind = ? THEN 1 ELSE 0 END AS involved,"
                     " CASE WHEN mw.member_id IS NULL THEN 0 ELSE 1 END AS in_latest_wave"
                     " FROM member m JOIN household h ON h.id = m.household_id"
-                    " JOIN (SELECT household_id, MAX(wave) AS latest_wave FROM household_wave GROUP BY household_id) lw"
-                    "  ON lw.household_id = h.id"
-                    " LEFT JOIN member_wave mw ON mw.member_id = m.id AND mw.wave = lw.latest_wave"
+                    " LEFT JOIN member_wave mw ON mw.member_id = m.id"
+                    "  AND mw.wave = (SELECT MAX(w.wave) FROM household_wave w WHERE w.household_id = h.id)"
                     " WHERE h.household_code IN (?, ?) AND h.area_code LIKE ?"
                     " AND (mw.member_id IS NOT NULL OR m.id_blind = ?)"
                     " ORDER BY 1, CASE WHEN mw.relation_to_head = '户主' THEN 0 ELSE 1 END, m.id",
