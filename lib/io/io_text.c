@@ -13,6 +13,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 #include "uplift/io.h"
 #include "reader_int.h"
 
@@ -102,8 +105,10 @@ void upl__unmap_file(char *buf, size_t map_len) {
 }
 
 /* Strict UTF-8 (Unicode table 3-7 / RFC 3629): ASCII runs are skipped 16
- * bytes at a time (SSE2), CJK three-byte sequences take a short path. */
-size_t upl__utf8_invalid_at(const char *str, size_t len) {
+ * bytes at a time (SSE2), CJK three-byte sequences take a short path. The
+ * reference: the vector check below only ever decides "all valid", and
+ * every position it reports comes from here. */
+size_t upl__utf8_invalid_at_scalar(const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
@@ -136,6 +141,135 @@ size_t upl__utf8_invalid_at(const char *str, size_t len) {
         i += n + 1;
     }
     return len;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* AVX2 check, the "lookup" algorithm of Keiser and Lemire ("Validating
+ * UTF-8 in less than one instruction per byte", Software: Practice and
+ * Experience 51(5), 2021; as in simdjson and simdutf). Each byte is
+ * classified together with the byte before it by three 16-entry table
+ * lookups (high nibble of the previous byte, its low nibble, high nibble
+ * of this byte); the AND of the three is non-zero exactly for the bad
+ * two-byte patterns (too short, too long, overlong, surrogate, above
+ * U+10FFFF, stray continuation), and a third or fourth continuation byte
+ * is checked against the lead two or three bytes back. The file is checked
+ * in segments that start where a character starts; a segment that fails
+ * is handed to the scalar check from its start, which finds the exact
+ * offset (everything before it is valid, so the answer is the same as a
+ * scalar check of the whole text). */
+enum {
+    U8_TOO_SHORT = 1 << 0, U8_TOO_LONG = 1 << 1, U8_OVERLONG_3 = 1 << 2, U8_TOO_LARGE = 1 << 3,
+    U8_SURROGATE = 1 << 4, U8_OVERLONG_2 = 1 << 5, U8_TOO_LARGE_1000 = 1 << 6, U8_OVERLONG_4 = 1 << 6,
+    U8_TWO_CONTS = 1 << 7, U8_CARRY = U8_TOO_SHORT | U8_TOO_LONG | U8_TWO_CONTS
+};
+#define U8_T16(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p) \
+    _mm256_setr_epi8((char)(a), (char)(b), (char)(c), (char)(d), (char)(e), (char)(f), (char)(g), (char)(h), \
+                     (char)(i), (char)(j), (char)(k), (char)(l), (char)(m), (char)(n), (char)(o), (char)(p), \
+                     (char)(a), (char)(b), (char)(c), (char)(d), (char)(e), (char)(f), (char)(g), (char)(h), \
+                     (char)(i), (char)(j), (char)(k), (char)(l), (char)(m), (char)(n), (char)(o), (char)(p))
+/* The 32 bytes ending n bytes before the end of `in` (n = 1..3), taking the
+ * first n from the end of `prev`. */
+#define U8_PREV(in, prev, n) _mm256_alignr_epi8((in), _mm256_permute2x128_si256((prev), (in), 0x21), 16 - (n))
+
+typedef struct u8v { __m256i err, prev, prev_incomplete; } u8v;
+
+__attribute__((target("avx2"))) static inline void u8v_block(u8v *st, __m256i in) {
+    if (!_mm256_movemask_epi8(in)) {   /* all ASCII: only a sequence left open before it is an error */
+        st->err = _mm256_or_si256(st->err, st->prev_incomplete);
+        st->prev = in;
+        st->prev_incomplete = _mm256_setzero_si256();
+        return;
+    }
+    const __m256i lo4 = _mm256_set1_epi8(0x0F);
+    const __m256i b1h = U8_T16(U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+                               U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG, U8_TOO_LONG,
+                               U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS, U8_TWO_CONTS,
+                               U8_TOO_SHORT | U8_OVERLONG_2, U8_TOO_SHORT,
+                               U8_TOO_SHORT | U8_OVERLONG_3 | U8_SURROGATE,
+                               U8_TOO_SHORT | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_OVERLONG_4);
+    const __m256i b1l = U8_T16(U8_CARRY | U8_OVERLONG_3 | U8_OVERLONG_2 | U8_OVERLONG_4, U8_CARRY | U8_OVERLONG_2,
+                               U8_CARRY, U8_CARRY, U8_CARRY | U8_TOO_LARGE,
+                               U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000, U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+                               U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000, U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+                               U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000, U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+                               U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000, U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000,
+                               U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000 | U8_SURROGATE,
+                               U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000, U8_CARRY | U8_TOO_LARGE | U8_TOO_LARGE_1000);
+    const __m256i b2h = U8_T16(U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+                               U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT,
+                               U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE_1000 | U8_OVERLONG_4,
+                               U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_OVERLONG_3 | U8_TOO_LARGE,
+                               U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE,
+                               U8_TOO_LONG | U8_OVERLONG_2 | U8_TWO_CONTS | U8_SURROGATE | U8_TOO_LARGE,
+                               U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT, U8_TOO_SHORT);
+    __m256i prev1 = U8_PREV(in, st->prev, 1);
+    __m256i sc = _mm256_and_si256(
+        _mm256_and_si256(_mm256_shuffle_epi8(b1h, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), lo4)),
+                         _mm256_shuffle_epi8(b1l, _mm256_and_si256(prev1, lo4))),
+        _mm256_shuffle_epi8(b2h, _mm256_and_si256(_mm256_srli_epi16(in, 4), lo4)));
+    /* A byte two after a lead >= E0 or three after a lead >= F0 must be a
+     * continuation: exactly the bytes sc marks TWO_CONTS (0x80) there. */
+    __m256i prev2 = U8_PREV(in, st->prev, 2), prev3 = U8_PREV(in, st->prev, 3);
+    __m256i must23 = _mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
+                                     _mm256_subs_epu8(prev3, _mm256_set1_epi8((char)(0xF0 - 0x80))));
+    __m256i must23_80 = _mm256_and_si256(must23, _mm256_set1_epi8((char)0x80));
+    st->err = _mm256_or_si256(st->err, _mm256_xor_si256(must23_80, sc));
+    /* Open at the end of the block: a lead in the last byte (>= C0), last two (>= E0) or last three (>= F0). */
+    const __m256i max = _mm256_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                         -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                         (char)(0xF0 - 1), (char)(0xE0 - 1), (char)(0xC0 - 1));
+    st->prev_incomplete = _mm256_subs_epu8(in, max);
+    st->prev = in;
+}
+
+/* Whether s[0, len) is strict UTF-8 on its own (complete at both ends). */
+__attribute__((target("avx2"))) static bool u8v_valid(const unsigned char *s, size_t len) {
+    u8v st = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256() };
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64) {
+        u8v_block(&st, _mm256_loadu_si256((const __m256i *)(const void *)(s + i)));
+        u8v_block(&st, _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 32)));
+    }
+    for (; i + 32 <= len; i += 32) u8v_block(&st, _mm256_loadu_si256((const __m256i *)(const void *)(s + i)));
+    if (i < len) {   /* the tail, zero-filled to a full block (zeros are ASCII) */
+        unsigned char tail[32] = { 0 };
+        memcpy(tail, s + i, len - i);
+        u8v_block(&st, _mm256_loadu_si256((const __m256i *)(const void *)tail));
+    }
+    st.err = _mm256_or_si256(st.err, st.prev_incomplete);
+    return _mm256_testz_si256(st.err, st.err);
+}
+
+#define U8_SEGMENT ((size_t)1 << 16)
+
+__attribute__((target("avx2"))) size_t upl__utf8_invalid_at_avx2(const char *str, size_t len) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t a = 0;
+    while (a < len) {
+        size_t z = len - a > U8_SEGMENT ? a + U8_SEGMENT : len;
+        /* End the segment where a character starts (at most 3 steps; a
+         * longer run of continuation bytes is an error the next segment
+         * reports from its first byte). */
+        for (int k = 0; k < 3 && z < len && (s[z] & 0xC0) == 0x80; k++) z++;
+        if (!u8v_valid(s + a, z - a)) return a + upl__utf8_invalid_at_scalar(str + a, len - a);
+        a = z;
+    }
+    return len;
+}
+
+bool upl__utf8_avx2_available(void) {
+    static int have = -1;   /* benign race: every thread computes the same value */
+    if (have < 0) have = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return have == 1;
+}
+#else
+size_t upl__utf8_invalid_at_avx2(const char *str, size_t len) { return upl__utf8_invalid_at_scalar(str, len); }
+bool upl__utf8_avx2_available(void) { return false; }
+#endif
+
+size_t upl__utf8_invalid_at(const char *str, size_t len) {
+    if (len >= 64 && upl__utf8_avx2_available()) return upl__utf8_invalid_at_avx2(str, len);
+    return upl__utf8_invalid_at_scalar(str, len);
 }
 
 uint64_t upl__line_of_offset(const char *s, size_t off) {

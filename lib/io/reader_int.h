@@ -23,6 +23,11 @@ void upl__unmap_file(char *buf, size_t map_len);
 /* Offset of the first byte that is not strict UTF-8 (no overlongs, no
  * surrogates, nothing above U+10FFFF), or len when all valid. */
 size_t upl__utf8_invalid_at(const char *s, size_t len);
+/* The two ways it is computed (for tests): byte by byte, and AVX2 (call
+ * only when upl__utf8_avx2_available(); else it is the scalar one). */
+size_t upl__utf8_invalid_at_scalar(const char *s, size_t len);
+size_t upl__utf8_invalid_at_avx2(const char *s, size_t len);
+bool upl__utf8_avx2_available(void);
 /* 1-based physical line of byte offset off (LF, CRLF and lone CR each end a line). */
 uint64_t upl__line_of_offset(const char *s, size_t off);
 /* Convert len bytes from `encoding` to UTF-8 with iconv into a new padded

@@ -95,6 +95,16 @@ END_TEST
  * surrogates and values above U+10FFFF): every 1-, 2- and 3-byte sequence,
  * then seeded random strings mixing ASCII, CJK and broken bytes. */
 size_t upl__utf8_invalid_at(const char *s, size_t len);
+size_t upl__utf8_invalid_at_scalar(const char *s, size_t len);
+size_t upl__utf8_invalid_at_avx2(const char *s, size_t len);
+bool upl__utf8_avx2_available(void);
+
+/* Every way the check is computed must give the reference answer. */
+static void utf8_check_all(const char *s, size_t n, size_t want) {
+    ck_assert_uint_eq(upl__utf8_invalid_at(s, n), want);
+    ck_assert_uint_eq(upl__utf8_invalid_at_scalar(s, n), want);
+    if (upl__utf8_avx2_available()) ck_assert_uint_eq(upl__utf8_invalid_at_avx2(s, n), want);
+}
 
 static size_t ref_utf8(const unsigned char *s, size_t len) {
     size_t i = 0;
@@ -123,7 +133,7 @@ START_TEST(utf8_strict_matches_reference) {
         b[0] = (unsigned char)(x >> 16); b[1] = (unsigned char)(x >> 8); b[2] = (unsigned char)x;
         for (size_t n = 1; n <= 3; n++) {
             const unsigned char *p = b + 3 - n;
-            ck_assert_uint_eq(upl__utf8_invalid_at((const char *)p, n), ref_utf8(p, n));
+            utf8_check_all((const char *)p, n, ref_utf8(p, n));
         }
     }
     uint64_t r = 99;
@@ -144,8 +154,57 @@ START_TEST(utf8_strict_matches_reference) {
             n += l;
         }
         r ^= r << 13; r ^= r >> 7; r ^= r << 17;
-        ck_assert_uint_eq(upl__utf8_invalid_at(buf, n), ref_utf8((const unsigned char *)buf, n));
+        utf8_check_all(buf, n, ref_utf8((const unsigned char *)buf, n));
     }
+}
+END_TEST
+
+/* The vector check works on 32-byte blocks inside 64 KiB segments that
+ * end where a character starts: long text mixing 1-4 byte characters (so
+ * blocks and segments split characters everywhere), with one bad sequence
+ * put at every offset around block and segment ends and at random offsets,
+ * and cut at every length near the end. Answers against the reference. */
+START_TEST(utf8_vector_matches_reference_long) {
+    static const char *const good[] = { "a", "0123456789,abc\n", "王", "芳", "\xC2\xA5", "\xF0\x9F\x98\x80",
+                                        "\xE0\xA0\x80", "\xED\x9F\xBF", "\xF4\x8F\xBF\xBF", "\xEF\xBF\xBD" };
+    static const char *const bad[] = { "\x80", "\xFF", "\xC0\xAF", "\xC1\xBF", "\xE4\xB8", "\xE4", "\xED\xA0\x80",
+                                       "\xE0\x9F\xBF", "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80",
+                                       "\xF8\x88\x80\x80\x80", "\x80\x80\x80\x80\x80", "\xC2", "\xF0\x9F\x98" };
+    size_t cap = 3 * 65536 + 4096, n = 0;
+    char *text = malloc(cap + 16), *work = malloc(cap + 16);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(work);
+    uint64_t r = 7;
+    while (n + 16 < cap) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        const char *pc = good[(r >> 11) % 10];
+        size_t l = strlen(pc);
+        memcpy(text + n, pc, l);
+        n += l;
+    }
+    utf8_check_all(text, n, n);
+    for (size_t cut = n - 80; cut <= n; cut++)   /* truncated characters at the end */
+        utf8_check_all(text, cut, ref_utf8((const unsigned char *)text, cut));
+    size_t at[2000], n_at = 0;
+    for (size_t seg = 0; seg <= 3; seg++)
+        for (size_t d = 0; d < 72 && n_at < 2000; d++) {
+            size_t base = seg * 65536;
+            if (base >= 40 && base + d - 40 < n - 8) at[n_at++] = base + d - 40;
+            else if (base + d < n - 8) at[n_at++] = base + d;
+        }
+    while (n_at < 2000) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        at[n_at++] = (size_t)(r % (n - 8));
+    }
+    for (size_t k = 0; k < n_at; k++) {
+        r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+        const char *b = bad[(r >> 9) % 15];
+        memcpy(work, text, n);
+        memcpy(work + at[k], b, strlen(b));
+        utf8_check_all(work, n, ref_utf8((const unsigned char *)work, n));
+    }
+    free(text);
+    free(work);
 }
 END_TEST
 
@@ -158,6 +217,7 @@ Suite *suite_io_number(void) {
     tcase_add_test(tc, i64_bounds);
     tcase_add_test(tc, f64_matches_strtod);
     tcase_add_test(tc, utf8_strict_matches_reference);
+    tcase_add_test(tc, utf8_vector_matches_reference_long);
     suite_add_tcase(s, tc);
     return s;
 }
