@@ -791,6 +791,107 @@ START_TEST(test_migration_2) {
 }
 END_TEST
 
+/* ---- allocation failures ---------------------------------------------------------------- */
+/* Each change is one transaction with its audit row: whatever allocation
+ * fails (once, or from then on), the registry afterwards holds either the
+ * whole change or none of it, and the audit chain verifies. SQLite only (the
+ * injection covers uplift's allocations, the driver's included). */
+static int64_t count_sql(upl_registry *r, const char *what) {
+    upl_table *t = NULL;
+    upl_error err = {0};
+    int64_t n = 0;
+    if (!strcmp(what, "audit")) {
+        ck_assert_int_eq(upl_audit_list(r, 0, &t, &err), UPL_OK);
+        n = (int64_t)upl_table_n_rows(t);
+    } else if (!strcmp(what, "resolved")) {
+        t = conflicts(r, "resolved");
+        n = (int64_t)upl_table_n_rows(t);
+    } else if (!strcmp(what, "events")) {
+        ck_assert_int_eq(upl_event_list(r, NULL, NULL, &t, &err), UPL_OK);
+        n = (int64_t)upl_table_n_rows(t);
+    } else {
+        upl_quarantine_filter f = { 0, NULL, NULL, what, NULL };
+        ck_assert_int_eq(upl_quarantine_list(r, &f, &t, &err), UPL_OK);
+        n = (int64_t)upl_table_n_rows(t);
+    }
+    upl_table_free(t);
+    return n;
+}
+
+typedef int (*change_fn)(upl_registry *r, upl_error *err);
+static int do_resolve(upl_registry *r, upl_error *err) {
+    return upl_conflict_resolve(r, 1, "moved", "H008", "moved in with his son", err);
+}
+static int do_sweep(upl_registry *r, upl_error *err) {
+    uint64_t n = 0;
+    upl_table *t = NULL;
+    int rc = upl_quarantine_sweep(r, NULL, &t, &n, err);
+    upl_table_free(t);
+    return rc;
+}
+static int do_event(upl_registry *r, upl_error *err) {
+    int64_t id = 0;
+    return upl_event_add(r, "H002", "illness", "2023-07-01", 123456, "住院", &id, err);
+}
+
+/* Run `fn` failing the n-th allocation for n = 1, 2, ... until it runs
+ * without an injected failure; `what` counts the rows the change adds
+ * (expected +delta), the audit must grow by audit_delta. */
+static void oom_loop(upl_registry *r, change_fn fn, const char *what, int64_t delta, int64_t audit_delta,
+                     bool continuous, const char *name) {
+    int64_t rows0 = count_sql(r, what), audit0 = count_sql(r, "audit");
+    long injected_n = 0;
+    for (long n = 1;; n++) {
+        upl_error err = {0};
+        upl_alloc_fail_after(n, continuous);
+        int rc = fn(r, &err);
+        bool injected = upl_alloc_failed();
+        upl_alloc_fail_after(0, false);
+        upl_error_clear(&err);
+        int64_t rows = count_sql(r, what), audit = count_sql(r, "audit");
+        if (rc == UPL_OK) {
+            ck_assert_msg(rows == rows0 + delta && audit == audit0 + audit_delta,
+                          "%s: n=%ld OK but rows %lld->%lld, audit %lld->%lld", name, n, (long long)rows0,
+                          (long long)rows, (long long)audit0, (long long)audit);
+            break;
+        }
+        ck_assert_msg(injected, "%s: n=%ld failed (%d) without an injected failure", name, n, rc);
+        ck_assert_msg(rows == rows0 && audit == audit0, "%s: n=%ld failed (%d) but changed rows %lld->%lld, "
+                      "audit %lld->%lld", name, n, rc, (long long)rows0, (long long)rows, (long long)audit0,
+                      (long long)audit);
+        injected_n++;
+        ck_assert_msg(n < 100000, "%s: allocation loop does not terminate", name);
+    }
+    ck_assert_msg(injected_n >= 5, "%s: only %ld injection points", name, injected_n);
+    fprintf(stderr, "registry review: allocation failures (%s) in %s: %ld points, 0 partial changes\n",
+            continuous ? "continuous" : "once", name, injected_n);
+    audit_verifies(r);
+}
+
+START_TEST(test_review_alloc_failures) {
+    bool continuous = _i == 1;
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(BACKEND_SQLITE, continuous ? "rvoc" : "rvo1", &uri, &key);
+    char *csv = copy_fixture("registry/county_2023.csv");
+    upl_import_summary s;
+    import_ok(r, csv, &s);
+    oom_loop(r, do_resolve, "resolved", 1, 1, continuous, "conflict resolve");
+    oom_loop(r, do_event, "events", 1, 1, continuous, "event add");
+    /* Sweep: the corrected file brings H003 in; its two rows close together or not at all. */
+    size_t n;
+    char *data = unit_read_file(csv, &n);
+    for (char *p = strstr(data, "H003,110105001001,朝阳村,赵一,,2023,3"); p;
+         p = strstr(p + 1, "H003,110105001001,朝阳村,赵一,,2023,3"))
+        p[strlen("H003,110105001001,朝阳村,赵一,,2023,")] = '2';
+    char *csv2 = write_tmp("county_h003.csv", data);
+    free(data);
+    import_ok(r, csv2, &s);
+    oom_loop(r, do_sweep, "superseded", 2, 2, continuous, "quarantine sweep");
+    upl_registry_close(r);
+    free(csv); free(csv2); free(uri); free(key);
+}
+END_TEST
+
 Suite *suite_registry_review(void) {
     Suite *s = suite_create("registry_review");
     TCase *tc = tcase_create("review");
@@ -800,6 +901,7 @@ Suite *suite_registry_review(void) {
     tcase_add_loop_test(tc, test_quarantine, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_events, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_migration_2, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_review_alloc_failures, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
