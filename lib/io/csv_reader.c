@@ -391,7 +391,12 @@ static int dset_insert(dset *d, const lkey *k, const char *s) {
 /* ---- Value classification for inference ------------------------------------- */
 enum { V_I64 = 1, V_F64 = 2, V_BOOL = 4, V_LZERO = 8, V_HUMAN = 16, V_INT_OVF = 32 };
 
-static bool is_bool_token(const char *s, size_t n, bool *v) {
+static inline uint32_t load4(const char *p) { uint32_t w; memcpy(&w, p, 4); return w; }
+
+static ALWAYS_INLINE bool is_bool_token(const char *s, size_t n, bool *v) {
+    /* the lower-case forms, the common case, by one word compare */
+    if (n == 4 && load4(s) == load4("true")) { *v = true; return true; }
+    if (n == 5 && load4(s) == load4("fals") && s[4] == 'e') { *v = false; return true; }
     if (n == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "TRUE", 4) || !memcmp(s, "True", 4))) { *v = true; return true; }
     if (n == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "FALSE", 5) || !memcmp(s, "False", 5))) { *v = false; return true; }
     return false;
@@ -499,6 +504,30 @@ static inline bool fast_f64(const char *s, size_t n, double *out) {
     if (nf) v /= pow10_small[nf];
     *out = s[0] == '-' ? -v : v;
     return true;
+}
+
+/* Shapes stat_batch counts without classify(): SH_INT = 1..18 digits
+ * without a leading zero (classify: V_I64 | V_F64), SH_DEC = digits, a
+ * point, digits, 15 digits at most, no leading zero before more digits
+ * (classify: fast_f64 accepts it, V_F64 alone), SH_BOOL = true or false
+ * (V_BOOL). None of them is ever a label (labels are values classify()
+ * gives 0), so counting them before the label lookup changes nothing. */
+enum { SH_OTHER = 0, SH_INT, SH_DEC, SH_BOOL };
+static ALWAYS_INLINE int simple_shape(const char *s, size_t n) {
+    if (n == 0 || n > 18) return SH_OTHER;
+    unsigned d0 = (unsigned)((unsigned char)s[0] - '0');
+    if (d0 > 9) {
+        if (n == 4 && !memcmp(s, "true", 4)) return SH_BOOL;
+        if (n == 5 && !memcmp(s, "false", 5)) return SH_BOOL;
+        return SH_OTHER;
+    }
+    size_t i = 1;
+    while (i < n && (unsigned)((unsigned char)s[i] - '0') < 10) i++;
+    if (d0 == 0 && i > 1) return SH_OTHER;   /* leading zero */
+    if (i == n) return SH_INT;
+    if (s[i] != '.' || n > 16) return SH_OTHER;   /* 16 bytes = 15 digits and the point */
+    for (i++; i < n; i++) if ((unsigned)((unsigned char)s[i] - '0') > 9) return SH_OTHER;
+    return SH_DEC;
 }
 
 static unsigned classify(const char *s, size_t n) {
@@ -750,8 +779,46 @@ static int stat_batch(reader *rd, chunk *c, size_t j, const fspan *bf, size_t n,
     colstat *st = &c->stats[j];
     if (ci->out < 0) return UPL_OK;
     if (!st->is_settled && ci->wants_set) {
-        for (size_t b = 0; b < nb; b++)
-            if (stat_value(rd, c, j, &bf[b * n + j])) return UPL_ENOMEM;
+        /* The common values take a short way with local counts that give
+         * exactly what stat_value would (checked there): plain integers and
+         * decimals, true/false, and labels already in the column's set.
+         * Anything else goes through stat_value, which may change the
+         * column's state; the short ways read that state afresh. Counts
+         * are sums, so adding the local ones at the end is the same. */
+        uint64_t present = 0, missing = 0, bytes = 0, n_int = 0, n_dec = 0, n_bool = 0, n_lab = 0;
+        const bool is_auto = ci->forced == K_AUTO;
+        for (size_t b = 0; b < nb; b++) {
+            const fspan *s = &bf[b * n + j];
+            const char *v = s->p;
+            size_t vn = s->len;
+            if (s->flags & FS_ESCAPED) goto slow;
+            if (is_missing(rd, v, vn)) { missing++; continue; }
+            if (st->is_settled) { present++; bytes += vn; continue; }
+            /* Not after an overflow of the label set: stat_value settles the
+             * column at its next value, which must be the same value as before. */
+            if (is_auto && !st->is_overflow) {
+                switch (simple_shape(v, vn)) {
+                case SH_INT: present++; bytes += vn; n_int++; continue;
+                case SH_DEC: present++; bytes += vn; n_dec++; continue;
+                case SH_BOOL: present++; bytes += vn; n_bool++; continue;
+                default: break;
+                }
+            }
+            if ((is_auto ? st->n_other > 0 : ci->forced == K_CAT) && st->set.n > 0 && !st->is_overflow) {
+                lkey k;
+                make_key(v, vn, &k);
+                if (dset_find(&st->set, &k, v) >= 0) { present++; bytes += vn; n_lab += is_auto; continue; }
+            }
+        slow:
+            if (stat_value(rd, c, j, s)) return UPL_ENOMEM;
+        }
+        st->n_present += present;
+        st->n_missing += missing;
+        st->bytes += bytes;
+        st->n_i64 += n_int;
+        st->n_f64 += n_int + n_dec;
+        st->n_bool += n_bool;
+        st->n_other += n_lab;
         return UPL_OK;
     }
     uint64_t present = 0, missing = 0, bytes = 0;
@@ -840,16 +907,33 @@ static void chunk_reset(reader *rd, chunk *c) {
 }
 
 /* ---- Pass 2 ---------------------------------------------------------------------- */
-typedef struct vbits { size_t word; uint64_t bits; } vbits;
-
-static inline void vb_flush(upl_column *col, vbits *vb) {
-    if (vb->bits) __atomic_fetch_or(&col->valid[vb->word], vb->bits, __ATOMIC_RELAXED);
-    vb->bits = 0;
+/* OR a batch's validity bits m (bit b = slot slot0 + b) into the column.
+ * A word that also holds slots of a neighbouring chunk (first or last word
+ * of [lo, hi), the chunk's slots) may be written by another thread at the
+ * same time: atomically; the words in between belong to this chunk alone. */
+static inline void valid_or_word(uint64_t *word, uint64_t bits, size_t w, size_t lo, size_t hi) {
+    if (!bits) return;
+    if ((w << 6) >= lo && ((w + 1) << 6) <= hi) *word |= bits;
+    else __atomic_fetch_or(word, bits, __ATOMIC_RELAXED);
 }
-static inline void vb_set(upl_column *col, vbits *vb, size_t row) {
-    size_t w = row >> 6;
-    if (w != vb->word) { vb_flush(col, vb); vb->word = w; }
-    vb->bits |= 1ull << (row & 63);
+static inline void valid_or(upl_column *col, size_t slot0, uint64_t m, size_t lo, size_t hi) {
+    size_t w = slot0 >> 6;
+    unsigned sh = (unsigned)(slot0 & 63);
+    valid_or_word(&col->valid[w], m << sh, w, lo, hi);
+    if (sh) valid_or_word(&col->valid[w + 1], m >> (64 - sh), w + 1, lo, hi);
+}
+
+/* True for an 18-character ID whose first 17 bytes are digits, whose last
+ * is not e/E and which does not end in 000: upl__id_is_excel_mangled is
+ * false for it (no exponent, and its 000 rule does not apply), so the
+ * common case skips the call. Digits are checked 8 bytes at a time: a byte
+ * is a digit iff its high nibble is 3 and adding 6 keeps it 3. */
+static ALWAYS_INLINE bool id_plainly_fine(const char *s, size_t n) {
+    if (n != 18 || (s[15] == '0' && s[16] == '0' && s[17] == '0') || (s[17] | 0x20) == 'e') return false;
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, threes = 0x3030303030303030ull, six = 0x0606060606060606ull;
+    uint64_t a = load8(s), b = load8(s + 8);
+    return (a & hi) == threes && ((a + six) & hi) == threes && (b & hi) == threes && ((b + six) & hi) == threes &&
+           (unsigned)((unsigned char)s[16] - '0') < 10;
 }
 
 static bool parse_bool_any(const char *v, size_t n, bool *b) {
@@ -867,7 +951,7 @@ static bool parse_bool_any(const char *v, size_t n, bool *b) {
 
 /* Write field s of a row into slot `slot` of column j; returns a reject code or 0. */
 static ALWAYS_INLINE int put_value(reader *rd, chunk *c, colinfo *ci, kind final, size_t j, const fspan *s, size_t slot,
-                                   vbits *vb, const char **detail, int *oom) {
+                                   uint64_t *okm, size_t b, const char **detail, int *oom) {
     upl_column *col = ci->col;
     uint64_t *soff = c->str_base;
     const char *v;
@@ -923,16 +1007,19 @@ static ALWAYS_INLINE int put_value(reader *rd, chunk *c, colinfo *ci, kind final
         col->str_off[slot] = soff[j];
         /* Short values: one fixed 16-byte copy (no call), when the bytes
          * written past the value stay inside this chunk's own part of the
-         * column (the next value overwrites them). The source may be read
-         * past its end: file and scratch buffers are padded. */
+         * column (the next value overwrites them); up to 32 bytes in two.
+         * The source may be read past its end: the file buffer has 64
+         * bytes of padding, and an unescaped value is at the start of the
+         * scratch buffer, which has room for 256 bytes at least. */
         if (vn <= 16 && soff[j] + 16 <= c->str_end[j]) memcpy(dst, v, 16);
+        else if (vn <= 32 && soff[j] + 32 <= c->str_end[j]) { memcpy(dst, v, 16); memcpy(dst + 16, v + 16, 16); }
         else memcpy(dst, v, vn);
         soff[j] += vn;
-        if (ci->is_id && upl__id_is_excel_mangled(v, vn)) code = UPL_REJ_ID_EXCEL_MANGLED;
+        if (ci->is_id && !id_plainly_fine(v, vn) && upl__id_is_excel_mangled(v, vn)) code = UPL_REJ_ID_EXCEL_MANGLED;
         break;
     }
     }
-    if (ok && !code) vb_set(col, vb, slot);
+    if (ok && !code) *okm |= 1ull << b;
     return code;
 }
 
@@ -945,16 +1032,12 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
     r.blk = NULL;
     r.mask = 0;
     size_t n = rd->n_cols;
-    vbits *vb = NULL;
     fspan *bf = NULL;
     const char *raw_end[P2_BATCH];
-    vb = upl_calloc(n ? n : 1, sizeof *vb);
+    const size_t slot_lo = (size_t)c->row_base, slot_hi = slot_lo + c->n_rows_ix;
     bf = upl_calloc((n ? n : 1) * P2_BATCH, sizeof *bf);
-    if (!vb || !bf) goto oom;
-    for (size_t j = 0; j < n; j++) {
-        vb[j].word = (size_t)(c->row_base >> 6);
-        c->str_end[j] = c->str_base[j] + c->stats[j].bytes;
-    }
+    if (!bf) goto oom;
+    for (size_t j = 0; j < n; j++) c->str_end[j] = c->str_base[j] + c->stats[j].bytes;
     const uint8_t *w = c->fix;   /* field index, read in order */
     for (size_t r0 = 0; r0 < c->n_rows_ix; r0 += P2_BATCH) {
         size_t nb = c->n_rows_ix - r0 < P2_BATCH ? c->n_rows_ix - r0 : P2_BATCH;
@@ -996,12 +1079,13 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
             if (ci->out < 0) continue;
             /* One loop per type (the kind argument is a constant after
              * inlining, so each loop has no type switch inside). */
+            uint64_t okm = 0;   /* bit b: row b's value is valid */
 #define P2_LOOP(K)                                                                                          \
             for (size_t b = 0; b < nb; b++) {                                                               \
                 const char *detail = NULL;                                                                  \
                 int oom_ = 0;                                                                               \
                 const fspan *s = &bf[b * n + j];                                                            \
-                int code = put_value(rd, c, ci, K, j, s, slot0 + b, &vb[j], &detail, &oom_);                \
+                int code = put_value(rd, c, ci, K, j, s, slot0 + b, &okm, b, &detail, &oom_);               \
                 if (oom_) goto oom;                                                                         \
                 if (!code) continue;                                                                        \
                 dead_mask |= 1ull << b;                                                                     \
@@ -1018,6 +1102,7 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
             default: P2_LOOP(K_STR) break;
             }
 #undef P2_LOOP
+            valid_or(ci->col, slot0, okm, slot_lo, slot_hi);
         }
         for (uint64_t m = dead_mask; m; m &= m - 1) {
             if (c->n_dead == c->cap_dead) {
@@ -1030,12 +1115,9 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
             c->dead[c->n_dead++] = slot0 + (size_t)__builtin_ctzll(m);
         }
     }
-    for (size_t j = 0; j < n; j++) if (rd->cols[j].out >= 0) vb_flush(rd->cols[j].col, &vb[j]);
-    upl_free(vb);
     upl_free(bf);
     return UPL_OK;
 oom:
-    upl_free(vb);
     upl_free(bf);
     c->status = UPL_ENOMEM;
     return UPL_ENOMEM;
