@@ -43,6 +43,12 @@ typedef struct upl_db_vt {
     void (*close)(upl_db *db);                   /* NULL is a no-op */
     /* Schema text per dialect: replaces @ID@ etc. Returns a new string. */
     char *(*dialect)(const char *sql);
+    /* Bind text the caller keeps alive and unchanged until the statement is
+     * reset (no copy where the driver can avoid one). */
+    int (*bind_text_ref)(upl_stmt *st, int i, const char *s, size_t len);
+    /* PostgreSQL: `COPY ... FROM STDIN` (text format) of len bytes of rows.
+     * NULL where the store has no bulk-load protocol (SQLite). */
+    int (*copy_in)(upl_db *db, const char *copy_sql, const char *data, size_t len, upl_error *err);
 } upl_db_vt;
 
 struct upl_db { const upl_db_vt *vt; };
@@ -93,6 +99,14 @@ int upl_reg_encrypt(const upl_registry *r, const char *context, const char *plai
                     char **out, upl_error *err);
 int upl_reg_decrypt(const upl_registry *r, const char *context, const char *b64, char **out,
                     size_t *len, upl_error *err);
+/* Bulk variant (registry_import.c): the same format, written into out
+ * (at least upl_reg_encrypted_size(len) bytes, len <= 256), the 24-byte
+ * nonce taken from a pool filled from the system CSPRNG. */
+typedef struct upl_nonce_pool { unsigned char buf[24 * 170]; size_t off; } upl_nonce_pool;
+size_t upl_reg_encrypted_size(size_t len);
+int upl_reg_encrypt_into(const upl_registry *r, const char *context, const char *plain, size_t len,
+                         const unsigned char *nonce, char *out, size_t out_cap);
+const unsigned char *upl_reg_nonce(upl_nonce_pool *p);   /* init: off = sizeof buf */
 /* Hex of keyed BLAKE2b-128 of the 18-character person ID. buf >= 33. */
 void upl_reg_blind(const upl_registry *r, const char *person18, char *buf);
 /* Load the key file (or create it); derive subkeys. */

@@ -232,10 +232,38 @@ static char *pg_dialect(const char *sql) {
     return out;
 }
 
+/* COPY ... FROM STDIN: one round trip for any number of rows. Errors (a
+ * constraint, a malformed row) come back from the final result and fail
+ * the caller's transaction like any statement's. */
+static int pg_copy_in(upl_db *db, const char *copy_sql, const char *data, size_t len, upl_error *err) {
+    pg_db *d = (pg_db *)db;
+    int rc = UPL_OK;
+    PGresult *res = PQexec(d->c, copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        rc = pg_fail(d, res, err, "copy");
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    /* libpq takes at most INT_MAX bytes per call. */
+    for (size_t off = 0; off < len && rc == UPL_OK;) {
+        size_t n = len - off > (1u << 30) ? (1u << 30) : len - off;
+        if (PQputCopyData(d->c, data + off, (int)n) != 1) rc = pg_fail(d, NULL, err, "copy data");
+        off += n;
+    }
+    if (PQputCopyEnd(d->c, rc == UPL_OK ? NULL : "client error") != 1 && rc == UPL_OK)
+        rc = pg_fail(d, NULL, err, "copy end");
+    while ((res = PQgetResult(d->c)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == UPL_OK) rc = pg_fail(d, res, err, "copy");
+        PQclear(res);
+    }
+    return rc;
+}
+
 static const upl_db_vt pg_vt = {
     "postgresql", pg_exec, pg_begin, pg_commit, pg_rollback, pg_prepare, pg_bind_text, pg_bind_i64,
     pg_bind_f64, pg_bind_null, pg_step, pg_n_cols, pg_col_name, pg_col_is_null, pg_col_text,
-    pg_col_i64, pg_col_f64, pg_reset, pg_finalize, pg_close, pg_dialect
+    pg_col_i64, pg_col_f64, pg_reset, pg_finalize, pg_close, pg_dialect, pg_bind_text, pg_copy_in
 };
 
 static void pg_notice(void *arg, const char *msg) { (void)arg; (void)msg; }

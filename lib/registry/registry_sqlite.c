@@ -77,6 +77,12 @@ static int sq_bind_text(upl_stmt *st, int i, const char *s, size_t len) {
     if (len == (size_t)-1) len = strlen(s);
     return bind_rc(sqlite3_bind_text64(q->st, i, s, len, SQLITE_TRANSIENT, SQLITE_UTF8));
 }
+static int sq_bind_text_ref(upl_stmt *st, int i, const char *s, size_t len) {
+    sq_stmt *q = (sq_stmt *)st;
+    if (!s) return bind_rc(sqlite3_bind_null(q->st, i));
+    if (len == (size_t)-1) len = strlen(s);
+    return bind_rc(sqlite3_bind_text64(q->st, i, s, len, SQLITE_STATIC, SQLITE_UTF8));
+}
 static int sq_bind_i64(upl_stmt *st, int i, int64_t v) {
     return bind_rc(sqlite3_bind_int64(((sq_stmt *)st)->st, i, v));
 }
@@ -155,7 +161,7 @@ static char *sq_dialect(const char *sql) {
 static const upl_db_vt sq_vt = {
     "sqlite", sq_exec, sq_begin, sq_commit, sq_rollback, sq_prepare, sq_bind_text, sq_bind_i64,
     sq_bind_f64, sq_bind_null, sq_step, sq_n_cols, sq_col_name, sq_col_is_null, sq_col_text,
-    sq_col_i64, sq_col_f64, sq_reset, sq_finalize, sq_close, sq_dialect
+    sq_col_i64, sq_col_f64, sq_reset, sq_finalize, sq_close, sq_dialect, sq_bind_text_ref, NULL
 };
 
 int upl_sqlite_open(const char *path, upl_db **out, upl_error *err) {
