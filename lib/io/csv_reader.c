@@ -179,10 +179,13 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
     const char *blk = r->blk;
     uint64_t mask = r->mask;
     size_t nf = 0;
+    /* The byte at end is readable and zero (the buffers are padded), so
+     * tests of *p against the delimiter, a quote or a line break need no
+     * p < end first: a zero byte is none of them. */
     for (;;) {
         size_t col = nf + 1;
         fspan s;
-        if (p < end && *p == '"') {
+        if (*p == '"') {
             const char *q = p + 1, *content = q;
             unsigned flags = FS_QUOTED;
             uint64_t open_line = r->n_lines;
@@ -226,9 +229,12 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
             const char *start = p;
 #ifdef __SSE2__
             for (;;) {   /* next byte that may end the field (scan_special, with locals) */
-                size_t off;
-                if (p >= end) { p = end; break; }
-                if (!blk || p < blk || (off = (size_t)(p - blk)) >= 64) {
+                /* One unsigned compare covers no block yet (blk NULL) and p
+                 * outside the cached block on either side. Inside it, the
+                 * zero byte at end is marked, so p never passes end. */
+                size_t off = (size_t)((uintptr_t)p - (uintptr_t)blk);
+                if (off >= 64) {
+                    if (p >= end) { p = end; break; }
                     blk = p;
                     mask = mask64(t, p);
                     off = 0;
@@ -241,7 +247,7 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
                 }
                 p = blk + 64;
             }
-            if (p < end && *p != delim && *p != '\n' && *p != '\r') {
+            if (*p != delim && p < end && *p != '\n' && *p != '\r') {
                 /* a quote or control byte inside the field: the slow scan flags it */
                 r->blk = blk;
                 r->mask = mask;
@@ -259,8 +265,8 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
         if (s.len > max_field) set_code(r, UPL_REJ_FIELD_TOO_LONG, col);
         if (nf < cap) f[nf] = s;
         nf++;
-        if (p >= end) { r->raw_end = end; r->next = end; break; }
         if (*p == delim) { p++; continue; }
+        if (p >= end) { r->raw_end = end; r->next = end; break; }
         r->raw_end = p;
         r->n_lines++;
         r->next = p + ((*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1);
@@ -665,12 +671,18 @@ static ALWAYS_INLINE int value_text(chunk *c, const fspan *s, const char **v, si
     return UPL_OK;
 }
 
-static ALWAYS_INLINE bool is_missing(const reader *rd, const char *v, size_t n) {
+/* mmax = rd->missing_max, passed by hot loops as a local: stores into
+ * columns could alias *rd (no strict aliasing), forcing a reload. */
+static ALWAYS_INLINE bool is_missing_m(const reader *rd, size_t mmax, const char *v, size_t n) {
     if (n == 0) return true;
-    if (n > rd->missing_max) return false;
+    if (n > mmax) return false;
     for (size_t i = 0; i < rd->n_missing; i++)
         if (strlen(rd->missing[i]) == n && !memcmp(rd->missing[i], v, n)) return true;
     return false;
+}
+
+static ALWAYS_INLINE bool is_missing(const reader *rd, const char *v, size_t n) {
+    return is_missing_m(rd, rd->missing_max, v, n);
 }
 
 static int add_reject(chunk *c, uint64_t rec_rel, uint64_t line_rel, uint32_t col, int code,
@@ -787,12 +799,13 @@ static int stat_batch(reader *rd, chunk *c, size_t j, const fspan *bf, size_t n,
          * are sums, so adding the local ones at the end is the same. */
         uint64_t present = 0, missing = 0, bytes = 0, n_int = 0, n_dec = 0, n_bool = 0, n_lab = 0;
         const bool is_auto = ci->forced == K_AUTO;
+        const size_t mmax = rd->missing_max;
         for (size_t b = 0; b < nb; b++) {
             const fspan *s = &bf[b * n + j];
             const char *v = s->p;
             size_t vn = s->len;
             if (s->flags & FS_ESCAPED) goto slow;
-            if (is_missing(rd, v, vn)) { missing++; continue; }
+            if (is_missing_m(rd, mmax, v, vn)) { missing++; continue; }
             if (st->is_settled) { present++; bytes += vn; continue; }
             /* Not after an overflow of the label set: stat_value settles the
              * column at its next value, which must be the same value as before. */
@@ -951,13 +964,13 @@ static bool parse_bool_any(const char *v, size_t n, bool *b) {
 
 /* Write field s of a row into slot `slot` of column j; returns a reject code or 0. */
 static ALWAYS_INLINE int put_value(reader *rd, chunk *c, colinfo *ci, kind final, size_t j, const fspan *s, size_t slot,
-                                   uint64_t *okm, size_t b, const char **detail, int *oom) {
+                                   uint64_t *okm, size_t b, size_t mmax, const char **detail, int *oom) {
     upl_column *col = ci->col;
     uint64_t *soff = c->str_base;
     const char *v;
     size_t vn;
     if (value_text(c, s, &v, &vn)) { *oom = 1; return 0; }
-    if (is_missing(rd, v, vn)) {
+    if (is_missing_m(rd, mmax, v, vn)) {
         switch (final) {
         case K_F64: col->v.f64[slot] = 0.0; break;
         case K_I64: col->v.i64[slot] = 0; break;
@@ -1034,7 +1047,7 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
     size_t n = rd->n_cols;
     fspan *bf = NULL;
     const char *raw_end[P2_BATCH];
-    const size_t slot_lo = (size_t)c->row_base, slot_hi = slot_lo + c->n_rows_ix;
+    const size_t slot_lo = (size_t)c->row_base, slot_hi = slot_lo + c->n_rows_ix, mmax = rd->missing_max;
     bf = upl_calloc((n ? n : 1) * P2_BATCH, sizeof *bf);
     if (!bf) goto oom;
     for (size_t j = 0; j < n; j++) c->str_end[j] = c->str_base[j] + c->stats[j].bytes;
@@ -1085,7 +1098,7 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
                 const char *detail = NULL;                                                                  \
                 int oom_ = 0;                                                                               \
                 const fspan *s = &bf[b * n + j];                                                            \
-                int code = put_value(rd, c, ci, K, j, s, slot0 + b, &okm, b, &detail, &oom_);               \
+                int code = put_value(rd, c, ci, K, j, s, slot0 + b, &okm, b, mmax, &detail, &oom_);         \
                 if (oom_) goto oom;                                                                         \
                 if (!code) continue;                                                                        \
                 dead_mask |= 1ull << b;                                                                     \

@@ -589,6 +589,63 @@ START_TEST(inference_whole_column) {
 }
 END_TEST
 
+/* The shapes pass 1 counts in its short loop (plain integers, decimals,
+ * true/false, labels already seen) beside the ones that go the long way
+ * (escaped quotes, True, leading zeros, a label set that overflows), with
+ * the types and values worked out by hand from the inference rules. */
+START_TEST(inference_short_ways) {
+    char *p = unit_tmp_path("infer_short.csv");
+    FILE *f = fopen(p, "w");
+    fputs("a,b,c,d,e,f\n", f);
+    for (int i = 0; i <= 6000; i++) {
+        char a[16], b[16], e[16];
+        /* a: 4097 labels (the 4097th overflows the 4096-label set), then
+         * integers: the first integer settles the column as text, so the
+         * leading zero of the last row is never looked at (not "kept"). */
+        if (i < 4097) snprintf(a, sizeof a, "L%d", i);
+        else if (i < 6000) snprintf(a, sizeof a, "%d", i);
+        else snprintf(a, sizeof a, "0123");
+        if (i == 3000) snprintf(b, sizeof b, "2.5"); else snprintf(b, sizeof b, "%d", i);
+        if (i == 4000) snprintf(e, sizeof e, "007"); else snprintf(e, sizeof e, "%d", i % 100);
+        fprintf(f, "%s,%s,%s,%s,%s,%s\n", a, b, i == 10 ? "True" : i % 2 ? "true" : "false",
+                i == 2 ? "\"a\"\"b\"" : i % 2 ? "女" : "男", e, i % 3 == 0 ? "0.5" : i % 3 == 1 ? "3." : "12");
+    }
+    fclose(f);
+    for (int th = 1; th <= 2; th++) {
+        upl_read_options o;
+        upl_read_options_init(&o);
+        o.n_threads = th;
+        res r;
+        rd_opts(p, &o, &r);
+        ck_assert_int_eq(r.rc, UPL_OK);
+        ck_assert_uint_eq(r.s.rows_loaded, 6001);
+        ck_assert_int_eq(col(&r, "a")->type, UPL_STR);
+        ck_assert(!col(&r, "a")->is_text_kept);
+        ck_str(col(&r, "a"), 6000, "0123");
+        ck_assert_int_eq(col(&r, "b")->type, UPL_F64);            /* integers and one decimal */
+        ck_assert(col(&r, "b")->v.f64[3000] == 2.5 && col(&r, "b")->v.f64[2999] == 2999.0);
+        ck_assert_int_eq(col(&r, "c")->type, UPL_BOOL);           /* True is a bool token too */
+        ck_assert_uint_eq(col(&r, "c")->v.b[10], 1);
+        ck_assert_uint_eq(col(&r, "c")->v.b[12], 0);
+        const upl_column *d = col(&r, "d");
+        ck_assert_int_eq(d->type, UPL_CAT);
+        ck_assert_int_eq(upl_dict_size(d->dict), 3);
+        ck_assert_str_eq(upl_dict_label(d->dict, 0), "男");
+        ck_assert_str_eq(upl_dict_label(d->dict, 1), "女");
+        ck_assert_str_eq(upl_dict_label(d->dict, 2), "a\"b");
+        ck_assert_int_eq(d->v.cat[2], 2);
+        ck_assert_int_eq(d->v.cat[5], 1);
+        ck_assert_int_eq(col(&r, "e")->type, UPL_STR);            /* a leading zero keeps the column text */
+        ck_assert(col(&r, "e")->is_text_kept);
+        ck_str(col(&r, "e"), 4000, "007");
+        ck_assert_int_eq(col(&r, "f")->type, UPL_F64);
+        ck_assert(col(&r, "f")->v.f64[0] == 0.5 && col(&r, "f")->v.f64[1] == 3.0 && col(&r, "f")->v.f64[2] == 12.0);
+        res_free(&r);
+    }
+    free(p);
+}
+END_TEST
+
 START_TEST(edge_cases) {
     char *p = unit_tmp_path("edge.csv");
     res r;
@@ -752,6 +809,7 @@ Suite *suite_io_csv(void) {
     tcase_add_test(tc, item20_limits);
     tcase_add_test(tc, leading_zeros_round_trip);
     tcase_add_test(tc, inference_whole_column);
+    tcase_add_test(tc, inference_short_ways);
     tcase_add_test(tc, edge_cases);
     tcase_add_test(tc, alloc_failure_loop);
     suite_add_tcase(s, tc);
