@@ -8,6 +8,7 @@
  * export built here with a size mismatch, a bad check character and two heads. */
 #include <check.h>
 #include <sqlite3.h>
+#include <pthread.h>
 #include <time.h>
 #include "test_registry_util.h"
 
@@ -791,6 +792,84 @@ START_TEST(test_migration_2) {
 }
 END_TEST
 
+/* ---- two reviewers at once ---------------------------------------------------------------- */
+/* Two handles (one per thread, as the header requires) decide the same
+ * conflict at the same moment with different decisions. Whatever the
+ * interleaving, exactly one decision is recorded and the other is told
+ * (UPL_EEXISTS): the update is conditional on the status it read. */
+typedef struct racer {
+    const char *uri, *key, *decision, *household;
+    pthread_barrier_t *go;
+    int rc;
+} racer;
+
+static void *race(void *arg) {
+    racer *x = arg;
+    upl_registry *r = reg_reopen(x->uri, x->key);
+    upl_error err = {0};
+    as_user(r, NULL);
+    pthread_barrier_wait(x->go);
+    x->rc = upl_conflict_resolve(r, 1, x->decision, x->household, "decided at the same moment", &err);
+    upl_error_clear(&err);
+    upl_registry_close(r);
+    return NULL;
+}
+
+START_TEST(test_conflict_race) {
+    int be = _i;
+    if (!reg_backend_available(be, "conflict_race")) return;
+    char *uri, *key;
+    upl_registry *r = reg_open_fresh(be, "rvr", &uri, &key);
+    char *csv = copy_fixture("registry/county_2023.csv");
+    upl_import_summary s;
+    import_ok(r, csv, &s);
+    for (int round = 0; round < 5; round++) {
+        if (round) {
+            /* Back to open for the next round, outside the library (tests only). */
+            char sql[128];
+            snprintf(sql, sizeof sql, "UPDATE conflict SET status = 'open', resolution = NULL WHERE id = 1");
+            upl_registry_close(r);
+            if (be == BACKEND_SQLITE) {
+                sqlite3 *db;
+                ck_assert_int_eq(sqlite3_open(uri, &db), SQLITE_OK);
+                ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+                sqlite3_close(db);
+            } else {
+                PGconn *c = PQconnectdb(uri);
+                PGresult *res = PQexec(c, sql);
+                ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+                PQclear(res);
+                PQfinish(c);
+            }
+            r = reg_reopen(uri, key);
+        }
+        pthread_barrier_t go;
+        pthread_barrier_init(&go, NULL, 2);
+        racer a = { uri, key, "moved", "H008", &go, -1 }, b = { uri, key, "data_entry_error", "H001", &go, -1 };
+        pthread_t ta, tb;
+        ck_assert_int_eq(pthread_create(&ta, NULL, race, &a), 0);
+        ck_assert_int_eq(pthread_create(&tb, NULL, race, &b), 0);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        pthread_barrier_destroy(&go);
+        ck_assert_msg((a.rc == UPL_OK && b.rc == UPL_EEXISTS) || (a.rc == UPL_EEXISTS && b.rc == UPL_OK),
+                      "round %d: rc %d and %d", round, a.rc, b.rc);
+        upl_table *t = conflicts(r, "resolved");
+        ck_assert_uint_eq(upl_table_n_rows(t), 1);
+        ck_cell(t, "decision", 0, a.rc == UPL_OK ? "moved" : "data_entry_error");
+        upl_table_free(t);
+        upl_table *hist = NULL;
+        upl_error err = {0};
+        ck_assert_int_eq(upl_conflict_show(r, 1, NULL, NULL, &hist, &err), UPL_OK);
+        ck_assert_uint_eq(upl_table_n_rows(hist), (size_t)round + 1);   /* one decision per round */
+        upl_table_free(hist);
+    }
+    audit_verifies(r);
+    upl_registry_close(r);
+    free(csv); free(uri); free(key);
+}
+END_TEST
+
 /* ---- allocation failures ---------------------------------------------------------------- */
 /* Each change is one transaction with its audit row: whatever allocation
  * fails (once, or from then on), the registry afterwards holds either the
@@ -901,6 +980,7 @@ Suite *suite_registry_review(void) {
     tcase_add_loop_test(tc, test_quarantine, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_events, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_migration_2, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_conflict_race, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_review_alloc_failures, 0, 2);
     suite_add_tcase(s, tc);
     return s;
