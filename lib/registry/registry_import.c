@@ -28,6 +28,7 @@
  * Only mapped (canonical) columns are read; nothing else is persisted
  * (PIPL minimisation). Money is stored as integer fen (分), exactly. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,9 +440,15 @@ typedef struct ictx {
     upl_stmt *st_ids;                                       /* id reservation */
     upl_stmt *st_dhh[HH_BATCH + 1], *st_dhw[HH_BATCH + 1], *st_dmb[MEMBER_BATCH + 1];
     upl_sbuf copy[4];                                       /* household, wave, member, member_wave rows */
+    upl_sbuf copy_sent[4];                                  /* the texts a COPY in flight is sending */
     char *copy_sql[4];
     int64_t *ids; size_t cap_ids;
     upl_nonce_pool nonces;
+    struct idahead *ahead;   /* ID checks computed ahead on a second thread, or NULL */
+    /* Present fields per level, in fields[] order: [LV_*] written, and
+     * [4] household (HH+HW), [5] member (MB+MW) levels as parsed. */
+    int lvf[6][N_FIELDS], n_lvf[6];
+    const size_t *order;     /* rows grouped by household (the worker's sequence) */
     /* Secondary indexes dropped for a bulk import (SQLite), recreated from
      * their stored definitions before the conflict query and the commit. */
     bool bulk;               /* a bulk load (defer_indexes) */
@@ -717,6 +724,154 @@ static void finalize_all(ictx *c) {
     }
 }
 
+/* ---- ID numbers checked ahead, on a second thread ---------------------------------
+ * The pure part of each member row — ID check and normalisation, blind
+ * index, encryption of the normalised ID — is computed by a worker thread
+ * in the order the main thread will need it (rows grouped by household),
+ * at most AHEAD_RING rows ahead, while the main thread validates the rest
+ * and writes. The worker never touches the database, the arena or the
+ * allocator (the ring is allocated before it starts), so the results are
+ * the same as computed inline; only the nonces differ, as they always do. */
+#define AHEAD_RING 65536u            /* slots; a power of two */
+#define AHEAD_STEP 512u              /* rows published / released at a time */
+#define AHEAD_MIN_ROWS 20000u        /* below this a thread is not worth starting */
+
+typedef struct idslot {
+    int st;
+    upl_id_result id;
+    char blind[33];
+    char enc[96];                    /* upl_reg_encrypted_size(23) = 89 */
+} idslot;
+
+typedef struct idahead {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    idslot *ring;
+    const upl_registry *r;
+    const upl_column *id_col;
+    const size_t *order;
+    size_t n;                         /* positions to compute */
+    unsigned idopt;
+    int today;
+    size_t produced, consumed;        /* under mu */
+    size_t seen;                      /* main thread: produced as last read */
+    size_t released;                  /* main thread: consumed not yet published */
+    bool stop;
+    upl_nonce_pool nonces;            /* the worker's own */
+} idahead;
+
+static int id_status(const char *idt, size_t idn, unsigned idopt, int today, upl_id_result *out) {
+    if (idt && idn == strlen(NUMERIC_MARK) && !memcmp(idt, NUMERIC_MARK, idn)) {
+        memset(out, 0, sizeof *out);
+        return out->status = UPL_ID_EXCEL_MANGLED;
+    }
+    return upl_id_check(idt, idt ? idn : 0, idopt, today, out);
+}
+
+static void *ahead_main(void *arg) {
+    idahead *a = arg;
+    for (size_t pos = 0; pos < a->n; pos++) {
+        if (pos % AHEAD_STEP == 0) {
+            pthread_mutex_lock(&a->mu);
+            a->produced = pos;
+            pthread_cond_broadcast(&a->cv);
+            while (!a->stop && pos + AHEAD_STEP > a->consumed + AHEAD_RING) pthread_cond_wait(&a->cv, &a->mu);
+            bool stop = a->stop;
+            pthread_mutex_unlock(&a->mu);
+            if (stop) return NULL;
+        }
+        idslot *sl = &a->ring[pos & (AHEAD_RING - 1)];
+        size_t row = a->order[pos], n = 0;
+        const char *s = NULL;
+        if (a->id_col && upl_col_is_valid(a->id_col, row)) {
+            s = upl_col_str(a->id_col, row, &n);
+            s = trim(s, &n);
+            if (!n) s = NULL;
+        }
+        sl->st = id_status(s, n, a->idopt, a->today, &sl->id);
+        sl->enc[0] = 0;
+        if (sl->st == UPL_ID_OK) {
+            upl_reg_blind(a->r, sl->id.person, sl->blind);
+            size_t len = strlen(sl->id.normalised);
+            if (upl_reg_encrypt_into(a->r, "member.id_number", sl->id.normalised, len, upl_reg_nonce(&a->nonces),
+                                     sl->enc, sizeof sl->enc) != UPL_OK)
+                sl->enc[0] = 0;       /* cannot happen (len <= 22); the main thread then encrypts */
+        }
+    }
+    pthread_mutex_lock(&a->mu);
+    a->produced = a->n;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+static const idslot *ahead_get(ictx *c, size_t pos) {
+    idahead *a = c->ahead;
+    if (pos >= a->seen) {
+        pthread_mutex_lock(&a->mu);
+        while (a->produced <= pos) pthread_cond_wait(&a->cv, &a->mu);
+        a->seen = a->produced;
+        pthread_mutex_unlock(&a->mu);
+    }
+    return &a->ring[pos & (AHEAD_RING - 1)];
+}
+
+/* Positions below `end` are no longer needed. */
+static void ahead_release(ictx *c, size_t end) {
+    idahead *a = c->ahead;
+    if (end < a->released + AHEAD_STEP && end < a->n) return;
+    a->released = end;
+    pthread_mutex_lock(&a->mu);
+    if (end > a->consumed) a->consumed = end;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void ahead_stop(ictx *c) {
+    idahead *a = c->ahead;
+    if (!a) return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->th, NULL);
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    upl_free(a->ring);
+    upl_free(a);
+    c->ahead = NULL;
+}
+
+/* Start the worker for n grouped positions; without it (small import, no
+ * thread available) everything is computed inline. */
+static int ahead_start(ictx *c, const size_t *order, size_t n) {
+    c->order = order;
+    if (n < AHEAD_MIN_ROWS) return UPL_OK;
+    idahead *a = upl_calloc(1, sizeof *a);
+    if (!a) return upl_error_set(c->err, UPL_ENOMEM, "out of memory");
+    a->ring = upl_malloc(AHEAD_RING * sizeof *a->ring);
+    if (!a->ring) { upl_free(a); return upl_error_set(c->err, UPL_ENOMEM, "out of memory"); }
+    a->r = c->r;
+    a->id_col = c->col[field_index("id_number")];
+    a->order = order;
+    a->n = n;
+    a->idopt = c->opt->allow_legacy_15 ? UPL_ID_ALLOW_15 : 0;
+    a->today = c->today;
+    a->nonces.off = sizeof a->nonces.buf;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    if (pthread_create(&a->th, NULL, ahead_main, a) != 0) {
+        pthread_cond_destroy(&a->cv);
+        pthread_mutex_destroy(&a->mu);
+        upl_free(a->ring);
+        upl_free(a);
+        return UPL_OK;
+    }
+    c->ahead = a;
+    return UPL_OK;
+}
+
 /* ---- per-household processing ---------------------------------------------------- */
 typedef struct member_parse {
     size_t row;
@@ -727,6 +882,7 @@ typedef struct member_parse {
     bool is_dup_identical;   /* folded into an earlier identical row */
     char key[160];           /* member_key: p:<person_code> or i:<blind index> */
     int64_t member_id;
+    const char *enc;         /* the encrypted ID (arena), when computed ahead */
 } member_parse;
 
 typedef struct pending_hh {
@@ -984,8 +1140,8 @@ static const char *mask_arena(ictx *c, const char *s) {
 static int emit_pval(ictx *c, emit *e, int f, const pval *pv, const member_parse *mp) {
     int rc = UPL_OK;
     if (fields[f].t == FT_ID) {
-        const char *enc = NULL;
-        UPL_TRY(encrypt_arena(c, "member.id_number", mp->id.normalised, strlen(mp->id.normalised), &enc));
+        const char *enc = mp->enc;
+        if (!enc) UPL_TRY(encrypt_arena(c, "member.id_number", mp->id.normalised, strlen(mp->id.normalised), &enc));
         rc = em_text(e, enc, (size_t)-1);
         if (!rc) rc = em_text(e, mp->blind, (size_t)-1);
         if (!rc) rc = em_text(e, mp->id.masked, (size_t)-1);
@@ -1017,8 +1173,8 @@ fail:
 }
 
 static int emit_level(ictx *c, emit *e, flevel lv, const pval *vals, const member_parse *mp) {
-    for (int f = 0; f < N_FIELDS; f++) {
-        if (fields[f].lv != lv || !field_present(c, f) || f == F_HOUSEHOLD_CODE || f == F_AREA_CODE) continue;
+    for (int j = 0; j < c->n_lvf[lv]; j++) {
+        int f = c->lvf[lv][j];
         int rc = emit_pval(c, e, f, &vals[f], mp);
         if (rc) return rc == UPL_ENOMEM ? upl_error_set(c->err, rc, "out of memory") : rc;
     }
@@ -1420,12 +1576,26 @@ enum { CP_HH, CP_HW, CP_MB, CP_MW };
 #define DIRECT_BATCH 4096
 #define COPY_FLUSH_BYTES (8u << 20)
 
+/* Send the gathered rows: on a second thread (copy_start) while the next
+ * rows are prepared; the driver waits for it before the connection's next
+ * use. The two sets of texts alternate. */
 static int copy_flush(ictx *c) {
     int rc = UPL_OK;
     upl_db *db = c->r->db;
+    const char *sql[4], *data[4];
+    size_t len[4];
+    int n = 0;
     for (int i = 0; i < 4; i++) {
         if (!c->copy[i].len) continue;
-        UPL_TRY(db->vt->copy_in(db, c->copy_sql[i], c->copy[i].s, c->copy[i].len, c->err));
+        sql[n] = c->copy_sql[i]; data[n] = c->copy[i].s; len[n] = c->copy[i].len;
+        n++;
+    }
+    if (!n) return UPL_OK;
+    UPL_TRY(db->vt->copy_start(db, n, sql, data, len, c->err));
+    for (int i = 0; i < 4; i++) {
+        upl_sbuf t = c->copy[i];
+        c->copy[i] = c->copy_sent[i];
+        c->copy_sent[i] = t;
         c->copy[i].len = 0;
     }
 fail:
@@ -1842,8 +2012,8 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
     c->n_code_warns = 0;
     c->n_code_alias = 0;
     /* Household-level columns must agree between member rows (blanks allowed). */
-    for (int f = 0; f < N_FIELDS; f++) {
-        if ((fields[f].lv != LV_HH && fields[f].lv != LV_HW) || !c->col[f]) continue;
+    for (int j = 0; j < c->n_lvf[4]; j++) {
+        int f = c->lvf[4][j];
         size_t rep = SIZE_MAX;
         for (size_t i = 0; i < n_rows; i++) {
             size_t ln;
@@ -1896,19 +2066,34 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
     int id_f = field_index("id_number"), rel_f = field_index("relation_to_head"), sex_f = field_index("sex"),
         birth_f = field_index("birth_date");
     unsigned idopt = c->opt->allow_legacy_15 ? UPL_ID_ALLOW_15 : 0;
+    /* A household larger than a quarter of the ring (a file whose rows all
+     * share one code) is checked inline: the worker could not get that far
+     * ahead of the household's first row. */
+    bool ahead = c->ahead && n_rows <= AHEAD_RING / 4;
     size_t n_members = 0, n_heads = 0;
     for (size_t i = 0; i < n_rows; i++) {
         member_parse *mp = &mps[i];
         mp->row = rows[i];
-        for (int f = 0; f < N_FIELDS; f++) {
-            if ((fields[f].lv != LV_MB && fields[f].lv != LV_MW) || !c->col[f]) continue;
+        for (int j = 0; j < c->n_lvf[5]; j++) {
+            int f = c->lvf[5][j];
             UPL_TRY(parse_value(c, f, rows[i], &mp->v[f], &bad));
         }
-        size_t idn;
-        const char *idt = fval(c, id_f, rows[i], &idn);
-        int st = (idt && idn == strlen(NUMERIC_MARK) && !memcmp(idt, NUMERIC_MARK, idn))
-                     ? (mp->id.status = UPL_ID_EXCEL_MANGLED)
-                     : upl_id_check(idt, idt ? idn : 0, idopt, c->today, &mp->id);
+        int st;
+        if (ahead) {
+            const idslot *sl = ahead_get(c, (size_t)(rows - c->order) + i);
+            st = sl->st;
+            mp->id = sl->id;
+            if (st == UPL_ID_OK) {
+                memcpy(mp->blind, sl->blind, sizeof mp->blind);
+                char *e = upl_arena_strndup(c->arena, sl->enc, strlen(sl->enc));
+                UPL_FAIL_IF(!e, c->err, UPL_ENOMEM, "out of memory");
+                mp->enc = e;
+            }
+        } else {
+            size_t idn;
+            const char *idt = fval(c, id_f, rows[i], &idn);
+            st = id_status(idt, idn, idopt, c->today, &mp->id);
+        }
         if (st != UPL_ID_OK) {
             bad = true;
             int code_ = st == UPL_ID_EXCEL_MANGLED ? UPL_IMP_ID_EXCEL_MANGLED : st == UPL_ID_EMPTY ? UPL_IMP_REQUIRED
@@ -1916,7 +2101,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
             UPL_TRY(add_finding(c, rows[i], id_f, code_, "%s: %s", upl_id_status_name(st), upl_id_status_message(st)));
             continue;
         }
-        upl_reg_blind(c->r, mp->id.person, mp->blind);
+        if (!ahead) upl_reg_blind(c->r, mp->id.person, mp->blind);
         /* Same person twice in this household (catalogue item 7). */
         bool dup = false;
         for (size_t j = 0; j < i; j++) {
@@ -2126,6 +2311,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
     if (c->n_pend == c->pend_cap) UPL_TRY(flush_pending(c));
     rc = UPL_OK;
 fail:
+    if (c->ahead) ahead_release(c, (size_t)(rows - c->order) + n_rows);
     if (!pending_owns) upl_free(mps);   /* else the pending batch frees it */
     vt->reset(c->st_hh_up);
     return rc;
@@ -2282,6 +2468,12 @@ static int setup_columns(ictx *c) {
         }
         upl_free(buf);
         c->col[f] = tc;
+    }
+    for (int f = 0; f < N_FIELDS; f++) {
+        if (!c->col[f]) continue;
+        if (f != F_HOUSEHOLD_CODE && f != F_AREA_CODE) c->lvf[fields[f].lv][c->n_lvf[fields[f].lv]++] = f;
+        int g = (fields[f].lv == LV_HH || fields[f].lv == LV_HW) ? 4 : 5;
+        c->lvf[g][c->n_lvf[g]++] = f;
     }
     c->line_col = upl_table_find(c->t, "_line");
     if (c->line_col && c->line_col->type != UPL_I64) c->line_col = NULL;
@@ -2443,6 +2635,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
         sum->by_code[UPL_IMP_REQUIRED]++;
         UPL_TRY(quarantine_household(&c, &i, 1, "", NULL));
     }
+    UPL_TRY(ahead_start(&c, order, starts[n_groups]));
     for (int32_t g = 0; g < n_groups; g++) {
         hh_look lk;
         if (c.known_loaded) known_household(&c, order[starts[g]], &lk);
@@ -2451,6 +2644,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
         if (rc) goto fail;
         if ((g & 1023) == 0) upl_progress("households", (uint64_t)g, (uint64_t)n_groups);
     }
+    ahead_stop(&c);
     UPL_TRY(flush_pending(&c));
     if (c.direct && c.is_pg) UPL_TRY(copy_flush(&c));
     upl_progress("households", (uint64_t)n_groups, (uint64_t)n_groups);
@@ -2515,6 +2709,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     in_tx = false;
     rc = UPL_OK;
 fail:
+    ahead_stop(&c);
     finalize_all(&c);
     if (in_tx) r->db->vt->rollback(r->db);
     if (bulk_cache) (void)r->db->vt->exec(r->db, "PRAGMA cache_size=-131072", NULL);
@@ -2534,7 +2729,8 @@ fail:
     upl_free(c.hw_cols); upl_free(c.hw_tuple); upl_free(c.hw_set);
     upl_free(c.rejects_path);
     upl_free(c.warnings_path);
-    for (int i = 0; i < 4; i++) { upl_sbuf_free(&c.copy[i]); upl_free(c.copy_sql[i]); }
+    if (r->db->vt->copy_wait) (void)r->db->vt->copy_wait(r->db, NULL);   /* before its texts are freed */
+    for (int i = 0; i < 4; i++) { upl_sbuf_free(&c.copy[i]); upl_sbuf_free(&c.copy_sent[i]); upl_free(c.copy_sql[i]); }
     upl_free(c.ids);
     upl_sbuf_free(&c.normalised);
     upl_sbuf_free(&c.scope_areas);

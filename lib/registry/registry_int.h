@@ -49,6 +49,12 @@ typedef struct upl_db_vt {
     /* PostgreSQL: `COPY ... FROM STDIN` (text format) of len bytes of rows.
      * NULL where the store has no bulk-load protocol (SQLite). */
     int (*copy_in)(upl_db *db, const char *copy_sql, const char *data, size_t len, upl_error *err);
+    /* The same for up to 4 texts, sent on a second thread: returns at once;
+     * the texts must stay unchanged until copy_wait or any other call that
+     * talks to the server (each waits first and reports the COPY's error). */
+    int (*copy_start)(upl_db *db, int n, const char *const *sql, const char *const *data, const size_t *len,
+                      upl_error *err);
+    int (*copy_wait)(upl_db *db, upl_error *err);
 } upl_db_vt;
 
 struct upl_db { const upl_db_vt *vt; };

@@ -6,15 +6,32 @@
  * in text format. Connection strings are libpq URIs; use sslmode=verify-full
  * for a remote server (ASVS 12.3.1). */
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "registry_int.h"
 
+/* A COPY sent on a second thread (copy_start) while the caller prepares
+ * the next rows. The connection is the sender's until pg_sync joins it:
+ * every entry point that talks to the server calls pg_sync first, so the
+ * connection is never used by two threads at once. The thread allocates
+ * nothing of ours: its error is kept as a code and a fixed-size text. */
+typedef struct pg_copy_job {
+    int n;
+    const char *sql[4], *data[4];
+    size_t len[4];
+    int code;
+    char msg[512];
+} pg_copy_job;
+
 typedef struct pg_db {
     upl_db base;
     PGconn *c;
     unsigned long next_name;
+    bool busy;
+    pthread_t th;
+    pg_copy_job job;
 } pg_db;
 
 typedef struct pg_stmt {
@@ -44,8 +61,90 @@ static int pg_fail(pg_db *d, PGresult *res, upl_error *err, const char *what) {
     return upl_error_set(err, code, "postgresql: %s: %.*s", what, (int)n, m);
 }
 
+static void set_msg(char *msg, size_t cap, PGresult *res, PGconn *c, const char *what) {
+    const char *m = res ? PQresultErrorMessage(res) : NULL;
+    if (!m || !*m) m = PQerrorMessage(c);
+    size_t n = strlen(m);
+    while (n && (m[n - 1] == '\n' || m[n - 1] == ' ')) n--;
+    snprintf(msg, cap, "postgresql: %s: %.*s", what, (int)n, m);
+}
+
+/* One COPY ... FROM STDIN; on failure *code and msg say why. Errors (a
+ * constraint, a malformed row) come back from the final result and fail
+ * the caller's transaction like any statement's. */
+static void copy_run(PGconn *c, const char *copy_sql, const char *data, size_t len, int *code, char *msg,
+                     size_t cap) {
+    PGresult *res = PQexec(c, copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        *code = pg_err_code(res);
+        set_msg(msg, cap, res, c, "copy");
+        PQclear(res);
+        return;
+    }
+    PQclear(res);
+    /* libpq takes at most INT_MAX bytes per call. */
+    for (size_t off = 0; off < len && *code == UPL_OK;) {
+        size_t n = len - off > (1u << 30) ? (1u << 30) : len - off;
+        if (PQputCopyData(c, data + off, (int)n) != 1) { *code = UPL_EIO; set_msg(msg, cap, NULL, c, "copy data"); }
+        off += n;
+    }
+    if (PQputCopyEnd(c, *code == UPL_OK ? NULL : "client error") != 1 && *code == UPL_OK) {
+        *code = UPL_EIO;
+        set_msg(msg, cap, NULL, c, "copy end");
+    }
+    while ((res = PQgetResult(c)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && *code == UPL_OK) {
+            *code = pg_err_code(res);
+            set_msg(msg, cap, res, c, "copy");
+        }
+        PQclear(res);
+    }
+}
+
+static void *copy_thread(void *arg) {
+    pg_db *d = arg;
+    for (int i = 0; i < d->job.n && d->job.code == UPL_OK; i++)
+        copy_run(d->c, d->job.sql[i], d->job.data[i], d->job.len[i], &d->job.code, d->job.msg, sizeof d->job.msg);
+    return NULL;
+}
+
+/* Wait for a COPY in flight; its error, if any, is this call's. */
+static int pg_sync(pg_db *d, upl_error *err) {
+    if (!d->busy) return UPL_OK;
+    pthread_join(d->th, NULL);
+    d->busy = false;
+    if (d->job.code == UPL_OK) return UPL_OK;
+    int code = d->job.code;
+    d->job.code = UPL_OK;
+    return upl_error_set(err, code, "%s", d->job.msg);
+}
+
+static int pg_copy_wait(upl_db *db, upl_error *err) { return pg_sync((pg_db *)db, err); }
+
+/* Start sending n COPY texts (at most 4) on a second thread; the texts must
+ * stay unchanged until the next call that talks to the server. */
+static int pg_copy_start(upl_db *db, int n, const char *const *sql, const char *const *data, const size_t *len,
+                         upl_error *err) {
+    pg_db *d = (pg_db *)db;
+    int rc = pg_sync(d, err);
+    if (rc) return rc;
+    if (n < 1) return UPL_OK;
+    if (n > 4) return upl_error_set(err, UPL_EMISUSE, "copy_start: at most 4 texts");
+    memset(&d->job, 0, sizeof d->job);
+    d->job.n = n;
+    for (int i = 0; i < n; i++) { d->job.sql[i] = sql[i]; d->job.data[i] = data[i]; d->job.len[i] = len[i]; }
+    if (pthread_create(&d->th, NULL, copy_thread, d) != 0) {
+        copy_thread(d);                       /* no thread: send now */
+        return pg_sync(d, err);
+    }
+    d->busy = true;
+    return UPL_OK;
+}
+
 static int pg_exec(upl_db *db, const char *sql, upl_error *err) {
     pg_db *d = (pg_db *)db;
+    int src = pg_sync(d, err);
+    if (src) return src;
     PGresult *res = PQexec(d->c, sql);
     ExecStatusType s = PQresultStatus(res);
     int rc = UPL_OK;
@@ -58,6 +157,7 @@ static int pg_begin(upl_db *db, upl_error *err) { return pg_exec(db, "BEGIN ISOL
 static int pg_commit(upl_db *db, upl_error *err) { return pg_exec(db, "COMMIT", err); }
 static void pg_rollback(upl_db *db) {
     pg_db *d = (pg_db *)db;
+    (void)pg_sync(d, NULL);
     if (PQtransactionStatus(d->c) != PQTRANS_IDLE) PQclear(PQexec(d->c, "ROLLBACK"));
 }
 
@@ -98,8 +198,10 @@ static int pg_prepare(upl_db *db, const char *sql, upl_stmt **out, upl_error *er
     int rc = UPL_OK;
     char *text = NULL;
     PGresult *res = NULL;
-    pg_stmt *q = upl_calloc(1, sizeof *q);
+    pg_stmt *q = NULL;
     *out = NULL;
+    UPL_TRY(pg_sync(d, err));
+    q = upl_calloc(1, sizeof *q);
     UPL_FAIL_IF(!q, err, UPL_ENOMEM, "out of memory");
     q->db = d;
     q->row = -1;
@@ -152,6 +254,8 @@ static int pg_step(upl_stmt *st, bool *has_row, upl_error *err) {
     pg_stmt *q = (pg_stmt *)st;
     *has_row = false;
     if (!q->executed) {
+        int src = pg_sync(q->db, err);
+        if (src) return src;
         q->res = PQexecPrepared(q->db->c, q->name, q->n_params, (const char *const *)q->params,
                                 NULL, NULL, 0);
         q->executed = true;
@@ -205,6 +309,7 @@ static void pg_finalize(upl_stmt *st) {
     clear_params(q);
     upl_free(q->params);
     char sql[64];
+    (void)pg_sync(q->db, NULL);
     snprintf(sql, sizeof sql, "DEALLOCATE %s", q->name);
     if (PQstatus(q->db->c) == CONNECTION_OK) PQclear(PQexec(q->db->c, sql));
     upl_free(q);
@@ -212,6 +317,7 @@ static void pg_finalize(upl_stmt *st) {
 static void pg_close(upl_db *db) {
     pg_db *d = (pg_db *)db;
     if (!d) return;
+    (void)pg_sync(d, NULL);
     PQfinish(d->c);
     upl_free(d);
 }
@@ -232,38 +338,22 @@ static char *pg_dialect(const char *sql) {
     return out;
 }
 
-/* COPY ... FROM STDIN: one round trip for any number of rows. Errors (a
- * constraint, a malformed row) come back from the final result and fail
- * the caller's transaction like any statement's. */
+/* COPY ... FROM STDIN, waiting for the result. */
 static int pg_copy_in(upl_db *db, const char *copy_sql, const char *data, size_t len, upl_error *err) {
     pg_db *d = (pg_db *)db;
-    int rc = UPL_OK;
-    PGresult *res = PQexec(d->c, copy_sql);
-    if (PQresultStatus(res) != PGRES_COPY_IN) {
-        rc = pg_fail(d, res, err, "copy");
-        PQclear(res);
-        return rc;
-    }
-    PQclear(res);
-    /* libpq takes at most INT_MAX bytes per call. */
-    for (size_t off = 0; off < len && rc == UPL_OK;) {
-        size_t n = len - off > (1u << 30) ? (1u << 30) : len - off;
-        if (PQputCopyData(d->c, data + off, (int)n) != 1) rc = pg_fail(d, NULL, err, "copy data");
-        off += n;
-    }
-    if (PQputCopyEnd(d->c, rc == UPL_OK ? NULL : "client error") != 1 && rc == UPL_OK)
-        rc = pg_fail(d, NULL, err, "copy end");
-    while ((res = PQgetResult(d->c)) != NULL) {
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == UPL_OK) rc = pg_fail(d, res, err, "copy");
-        PQclear(res);
-    }
-    return rc;
+    int rc = pg_sync(d, err);
+    if (rc) return rc;
+    int code = UPL_OK;
+    char msg[512];
+    copy_run(d->c, copy_sql, data, len, &code, msg, sizeof msg);
+    return code == UPL_OK ? UPL_OK : upl_error_set(err, code, "%s", msg);
 }
 
 static const upl_db_vt pg_vt = {
     "postgresql", pg_exec, pg_begin, pg_commit, pg_rollback, pg_prepare, pg_bind_text, pg_bind_i64,
     pg_bind_f64, pg_bind_null, pg_step, pg_n_cols, pg_col_name, pg_col_is_null, pg_col_text,
-    pg_col_i64, pg_col_f64, pg_reset, pg_finalize, pg_close, pg_dialect, pg_bind_text, pg_copy_in
+    pg_col_i64, pg_col_f64, pg_reset, pg_finalize, pg_close, pg_dialect, pg_bind_text, pg_copy_in,
+    pg_copy_start, pg_copy_wait
 };
 
 static void pg_notice(void *arg, const char *msg) { (void)arg; (void)msg; }

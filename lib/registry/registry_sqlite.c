@@ -161,7 +161,7 @@ static char *sq_dialect(const char *sql) {
 static const upl_db_vt sq_vt = {
     "sqlite", sq_exec, sq_begin, sq_commit, sq_rollback, sq_prepare, sq_bind_text, sq_bind_i64,
     sq_bind_f64, sq_bind_null, sq_step, sq_n_cols, sq_col_name, sq_col_is_null, sq_col_text,
-    sq_col_i64, sq_col_f64, sq_reset, sq_finalize, sq_close, sq_dialect, sq_bind_text_ref, NULL
+    sq_col_i64, sq_col_f64, sq_reset, sq_finalize, sq_close, sq_dialect, sq_bind_text_ref, NULL, NULL, NULL
 };
 
 int upl_sqlite_open(const char *path, upl_db **out, upl_error *err) {

@@ -143,12 +143,70 @@ START_TEST(test_bad_birth_date) {
 }
 END_TEST
 
+/* A file large enough for the second thread (20,000 rows: ID numbers
+ * checked, blind-indexed and encrypted ahead of the main thread) with an
+ * invalid ID and an ID repeated across households in it: the same
+ * households, quarantines and conflicts as the hand count below, and the
+ * IDs found again in the right households. */
+START_TEST(test_large_file_ahead) {
+    int be = _i;
+    if (!reg_backend_available(be, "large_file_ahead")) return;
+    upl_registry *r = reg_open_fresh(be, "bulklarge", NULL, NULL);
+    char *csv = unit_tmp_path("bulklarge.csv");
+    size_t rows = reg_write_synthetic(csv, "110105001001", "L", 8000, 3);
+    ck_assert_uint_eq(rows, 20000);
+    /* Append two households: one with a bad check character, one whose
+     * head is L000000's head (same ID: a conflict). */
+    char id0[19], d17[18];
+    /* L000000 member 0: year 1940, seq (0 + 3 * 7919) % 1000 = 757, Jan 1 */
+    snprintf(d17, sizeof d17, "110105194001017%02d", 57);
+    reg_make_id(d17, id0);
+    FILE *f = fopen(csv, "a");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "X1,110105001001,1,因病,100.00,X1_0,坏,男,11010519991231001%c,户主,健康\n",
+            upl_id_check_char("11010519991231001") == '0' ? '1' : '0');
+    fprintf(f, "X2,110105001001,1,因病,100.00,X2_0,重,%s,%s,户主,健康\n", ((id0[16] - '0') % 2) ? "男" : "女", id0);
+    ck_assert_int_eq(fclose(f), 0);
+    upl_import_summary s = import_file(r, csv, 2023);
+    ck_assert_uint_eq(s.rows_read, 20002);
+    ck_assert_uint_eq(s.households_accepted, 8001);
+    ck_assert_uint_eq(s.households_quarantined, 1);
+    ck_assert_uint_eq(s.by_code[UPL_IMP_ID_INVALID], 1);
+    ck_assert_uint_eq(s.conflicts, 1);
+    ck_assert_int_eq(reg_stat(r, "members"), 20001);
+    upl_table *t = NULL;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_registry_find_id(r, id0, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 2);   /* L000000 and X2 */
+    upl_table_free(t);
+    /* The last household of the synthetic part: L007999, 4 members; its
+     * third member (m = 2): year 1940 + 30 + 7999 % 7 = 1975, month
+     * 1 + (7999 / 250) % 12 = 1 + 31 % 12 = 8, day 1 + 7999 / 3000 = 3,
+     * sequence (7999 * 4 + 2 + 3 * 7919) % 1000 = 755. */
+    char id_last[19];
+    snprintf(d17, sizeof d17, "11010519750803755");
+    reg_make_id(d17, id_last);
+    ck_assert_int_eq(upl_registry_find_id(r, id_last, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), 1);
+    size_t n;
+    const char *hc = upl_col_str(upl_table_find(t, "household_code"), 0, &n);
+    ck_assert_msg(is(hc, n, "L007999"), "%.*s", (int)n, hc);
+    const char *pc = upl_col_str(upl_table_find(t, "person_code"), 0, &n);
+    ck_assert_msg(is(pc, n, "L007999_2"), "%.*s", (int)n, pc);
+    upl_table_free(t);
+    ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
+    upl_registry_close(r);
+    free(csv);
+}
+END_TEST
+
 Suite *suite_registry_bulk(void) {
     Suite *s = suite_create("registry_bulk");
     TCase *tc = tcase_create("paths");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_small_import_new_households, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_bad_birth_date, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_large_file_ahead, BACKEND_SQLITE, BACKEND_PG + 1);
     suite_add_tcase(s, tc);
     return s;
 }
