@@ -53,6 +53,19 @@
 #define MAX_CHUNK_BYTES ((size_t)1 << 28)   /* field-index offsets are 32-bit */
 
 /* ---- Tokeniser ---------------------------------------------------------------- */
+/* Field index, a byte stream read in order by pass 2. Per field: one byte
+ * with the length when the field is unquoted and shorter than 128 bytes
+ * (most fields); else FIX_WIDE (| FIX_QUOTED, FIX_ESCAPED) and the content
+ * length (bytes between the quotes for a quoted field, "" escapes
+ * included) in the next two bytes, little-endian. A record with a field of
+ * FIX_LONG bytes or more is stored as the single byte FIX_REPARSE and
+ * tokenised again in pass 2. */
+#define FIX_WIDE 0x80u
+#define FIX_QUOTED 0x40u
+#define FIX_ESCAPED 0x20u
+#define FIX_LONG 0xFFFFu
+#define FIX_REPARSE 0xFFu
+
 enum { FS_QUOTED = 1, FS_ESCAPED = 2 };
 typedef struct fspan {
     const char *p;
@@ -70,6 +83,7 @@ typedef struct rec {
     const char *next;           /* start of the next record */
     bool is_blank;
     bool is_unterminated;
+    bool ix_slow;               /* a field was quoted or >= 128 bytes: index bytes not written */
     const char *blk;            /* scanner: cached 64-byte block and its mask */
     uint64_t mask;
 } rec;
@@ -160,8 +174,9 @@ static ALWAYS_INLINE const char *scan_unquoted(const tok *t, const char *p, cons
  * mask, the field count and the delimiter in locals: stores into f[] could
  * alias *r and *t (the build uses -fno-strict-aliasing), which would force
  * a reload of each after every field. */
-static void tokenize(const tok *t, const char *p, const char *end, fspan *f, size_t cap, rec *r) {
+static void tokenize(const tok *t, const char *p, const char *end, fspan *f, size_t cap, uint8_t *ix, rec *r) {
     r->n_fields = 0;
+    r->ix_slow = false;
     r->n_lines = 0;
     r->code = 0;
     r->code_col = 0;
@@ -179,6 +194,7 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
     const char *blk = r->blk;
     uint64_t mask = r->mask;
     size_t nf = 0;
+    bool ix_slow = false;
     /* The byte at end is readable and zero (the buffers are padded), so
      * tests of *p against the delimiter, a quote or a line break need no
      * p < end first: a zero byte is none of them. */
@@ -189,6 +205,7 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
             const char *q = p + 1, *content = q;
             unsigned flags = FS_QUOTED;
             uint64_t open_line = r->n_lines;
+            ix_slow = true;
             for (;;) {
                 const char *e = memchr(q, '"', (size_t)(end - q));
                 if (!e) {
@@ -263,7 +280,11 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
             s.flags = 0;
         }
         if (s.len > max_field) set_code(r, UPL_REJ_FIELD_TOO_LONG, col);
-        if (nf < cap) f[nf] = s;
+        if (nf < cap) {
+            f[nf] = s;
+            if (ix) ix[nf] = (uint8_t)s.len;   /* the field index byte of a short unquoted field */
+        }
+        ix_slow |= s.len >= FIX_WIDE;
         nf++;
         if (*p == delim) { p++; continue; }
         if (p >= end) { r->raw_end = end; r->next = end; break; }
@@ -273,6 +294,7 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
         break;
     }
     r->n_fields = nf;
+    r->ix_slow = ix_slow;
     r->blk = blk;
     r->mask = mask;
 }
@@ -594,19 +616,6 @@ typedef struct colinfo {
  * chunk's begin; make_chunks keeps chunks near MAX_CHUNK_BYTES, far below 2^32). */
 typedef struct rowix { uint32_t off, rec, line; } rowix;
 
-/* Field index, a byte stream read in order by pass 2. Per field: one byte
- * with the length when the field is unquoted and shorter than 128 bytes
- * (most fields); else FIX_WIDE (| FIX_QUOTED, FIX_ESCAPED) and the content
- * length (bytes between the quotes for a quoted field, "" escapes
- * included) in the next two bytes, little-endian. A record with a field of
- * FIX_LONG bytes or more is stored as the single byte FIX_REPARSE and
- * tokenised again in pass 2. */
-#define FIX_WIDE 0x80u
-#define FIX_QUOTED 0x40u
-#define FIX_ESCAPED 0x20u
-#define FIX_LONG 0xFFFFu
-#define FIX_REPARSE 0xFFu
-
 typedef struct chunk {
     const char *begin, *limit, *end;
     uint64_t n_lines, n_records, n_ok;   /* pass 1 */
@@ -745,8 +754,9 @@ static int stat_value(reader *rd, chunk *c, size_t j, const fspan *s) {
     return dset_insert(&st->set, &k, keep);
 }
 
-/* Append an accepted record to the chunk's field index. */
-static int ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *rec_start, uint64_t rec_rel, uint64_t line_rel) {
+/* Room in the field index for one more record of n_cols fields (made
+ * before tokenising, which writes the bytes of short unquoted fields). */
+static int ix_reserve(chunk *c, size_t n_cols) {
     if (c->n_rows_ix == c->cap_rows_ix) {
         size_t nc = c->cap_rows_ix ? c->cap_rows_ix * 2 : 1024;
         rowix *r = upl_reallocarray(c->rows, nc, sizeof *r);
@@ -762,10 +772,19 @@ static int ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *rec
         c->fix = f;
         c->cap_fix = nc;
     }
+    return UPL_OK;
+}
+
+/* Append an accepted record (room made by ix_reserve). When the tokeniser
+ * already wrote one length byte per field (no field quoted or >= 128
+ * bytes), they are the index; else it is written here from the spans. */
+static void ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *rec_start, uint64_t rec_rel,
+                    uint64_t line_rel, bool is_written) {
     rowix *r = &c->rows[c->n_rows_ix++];
     r->off = (uint32_t)(rec_start - c->begin);
     r->rec = (uint32_t)rec_rel;
     r->line = (uint32_t)line_rel;
+    if (is_written) { c->n_fix += n_cols; return; }
     uint8_t *w = c->fix + c->n_fix, *w0 = w;
     for (size_t j = 0; j < n_cols; j++) {
         const fspan *s = &fields[j];
@@ -776,7 +795,6 @@ static int ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *rec
         *w++ = (uint8_t)(s->len >> 8);
     }
     c->n_fix = (size_t)(w - c->fix);
-    return UPL_OK;
 }
 
 /* Parse the chunk's records from c->begin; stop at the first record that
@@ -866,7 +884,8 @@ static int pass1_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
     uint64_t lines = 0, recs = 0, ok = 0;
     while (p < c->limit && p < end) {
         fspan *f = c->fields + nb * n;
-        tokenize(&rd->t, p, end, f, n, &r);
+        if (ix_reserve(c, n)) goto oom;
+        tokenize(&rd->t, p, end, f, n, c->fix + c->n_fix, &r);
         if (r.is_unterminated) {
             c->is_unterminated = true;
             c->unterminated_line_rel = lines + r.quote_line;
@@ -884,7 +903,7 @@ static int pass1_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
             if (add_reject(c, recs, lines, (uint32_t)code_col, code, p, (size_t)(r.raw_end - p), val, NULL)) goto oom;
         } else {
             ok++;
-            if (ix_push(c, n, f, p, recs, lines)) goto oom;
+            ix_push(c, n, f, p, recs, lines, !r.ix_slow);
             if (++nb == P1_BATCH) {
                 for (size_t j = 0; j < n; j++)
                     if (stat_batch(rd, c, j, c->fields, n, nb)) goto oom;
@@ -1060,7 +1079,7 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
             fspan *f = bf + b * n;
             if (*w == FIX_REPARSE) {
                 w++;
-                tokenize(&rd->t, p, end, f, n, &r);
+                tokenize(&rd->t, p, end, f, n, NULL, &r);
                 raw_end[b] = r.raw_end;
                 continue;
             }
@@ -1287,13 +1306,13 @@ static int header(reader *rd, upl_read_summary *sum, upl_error *err) {
     r.blk = NULL;
     r.mask = 0;
     while (p < end && (*p == '\n' || *p == '\r')) {   /* leading blank lines */
-        tokenize(&rd->t, p, end, NULL, 0, &r);
+        tokenize(&rd->t, p, end, NULL, 0, NULL, &r);
         rd->header_lines += r.n_lines;
         p = r.next;
     }
     if (p == end)
         return upl_error_at(err, UPL_EPARSE, rd->path, 1, 0, NULL, "empty file: no header line (空文件，没有表头)");
-    tokenize(&rd->t, p, end, NULL, 0, &r);
+    tokenize(&rd->t, p, end, NULL, 0, NULL, &r);
     uint64_t line = rd->header_lines + 1;
     if (r.is_unterminated) {
         rc = upl_error_at(err, UPL_EPARSE, rd->path, line + r.quote_line, r.code_col, NULL,
@@ -1307,7 +1326,7 @@ static int header(reader *rd, upl_read_summary *sum, upl_error *err) {
     }
     f = upl_calloc(r.n_fields + 1, sizeof *f);
     if (!f) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
-    tokenize(&rd->t, p, end, f, r.n_fields + 1, &r);
+    tokenize(&rd->t, p, end, f, r.n_fields + 1, NULL, &r);
     if (r.code) {
         rc = upl_error_at(err, UPL_EPARSE, rd->path, line, r.code_col, NULL, "malformed header: %s",
                           upl_reject_code_name(r.code));
