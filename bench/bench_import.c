@@ -91,7 +91,9 @@ static void make_id(unsigned long p, int member, char out[19]) {
     out[18] = 0;
 }
 
-static unsigned long write_csv(const char *path, long n_households) {
+/* variant 0: the first wave; 1: the same households with every third
+ * household's income changed (the next wave, for the non-first path). */
+static unsigned long write_csv_v(const char *path, long n_households, int variant) {
     FILE *f = fopen(path, "w");
     if (!f) { perror(path); exit(1); }
     setvbuf(f, NULL, _IOFBF, 1 << 20);
@@ -103,7 +105,7 @@ static unsigned long write_csv(const char *path, long n_households) {
         long vi = h / 300;
         char area[16];
         snprintf(area, sizeof area, "110105%03ld%03ld", (vi / 20) % 1000 + 1, vi % 20 + 1);
-        long inc = 3000 + (h * 7919) % 12000;
+        long inc = 3000 + (h * 7919) % 12000 + (variant && h % 3 == 0 ? 250 : 0);
         for (int m = 0; m < size; m++, p++) {
             char id[19];
             make_id(p, m, id);
@@ -119,6 +121,8 @@ static unsigned long write_csv(const char *path, long n_households) {
     return p;
 }
 
+static unsigned long write_csv(const char *path, long n_households) { return write_csv_v(path, n_households, 0); }
+
 static void rm_db(const char *p) {
     char b[600];
     remove(p);
@@ -126,6 +130,7 @@ static void rm_db(const char *p) {
     snprintf(b, sizeof b, "%s-shm", p); remove(b);
 }
 
+static int bench_wave = 2019;
 static double run_uplift(const char *uri, const char *key, const char *csv, upl_import_summary *s) {
     upl_registry_options o;
     upl_registry_options_init(&o);
@@ -136,8 +141,8 @@ static double run_uplift(const char *uri, const char *key, const char *csv, upl_
     if (upl_registry_open(uri, &o, &r, &err)) { fprintf(stderr, "open %s: %s\n", uri, upl_error_message(&err)); exit(1); }
     upl_import_options io;
     upl_import_options_init(&io);
-    io.wave = 2019;
-    io.today = 20200101;
+    io.wave = bench_wave;
+    io.today = 20210101;
     double t0 = now(), c0 = cpu_s(RUSAGE_SELF);
     if (upl_registry_import(r, csv, &io, s, &err)) { fprintf(stderr, "import: %s\n", upl_error_message(&err)); exit(1); }
     double t = now() - t0;
@@ -433,6 +438,19 @@ int main(int argc, char **argv) {
     double t_sh = run_sqlite_shell(shell_db, csv);
     printf("%-44s %10.2f %8.1f %12.0f %10s\n", "sqlite3 .import (floor, no validation)", t_sh, last_cpu, rows / t_sh, "1.00");
     printf("%-44s %10.2f %8.1f %12.0f %10.2f\n", "uplift import -> SQLite (full validation)", t_up, c_up, rows / t_up, t_sh / t_up);
+    /* BENCH_NEXT_WAVE=1: the next wave of the same households into the
+     * registry just loaded (every household already registered: written one
+     * at a time with its audit diff). */
+    char csv2[600];
+    snprintf(csv2, sizeof csv2, "%s/registry_%ld_next.csv", dir, n_hh);
+    bool next_wave = getenv("BENCH_NEXT_WAVE") && *getenv("BENCH_NEXT_WAVE");
+    if (next_wave) {
+        write_csv_v(csv2, n_hh, 1);
+        bench_wave = 2020;
+        double t2 = run_uplift(db, key, csv2, &s);
+        bench_wave = 2019;
+        printf("%-44s %10.2f %8.1f %12.0f %10.2f\n", "  next wave -> SQLite (all registered)", t2, last_cpu, rows / t2, t_sh / t2);
+    }
     rm_db(db); rm_db(shell_db);
     const char *pg = getenv("BENCH_PG_URI");
     if (pg && *pg) {
@@ -455,10 +473,17 @@ int main(int argc, char **argv) {
         char label[80];
         snprintf(label, sizeof label, "uplift import -> PostgreSQL (%lu rows)", prows);
         printf("%-44s %10.2f %8.1f %12.0f %10.2f\n", label, t_pg, last_cpu, prows / t_pg, (prows / t_pg) / (rows / t_copy));
+        if (next_wave && pcsv == csv) {
+            bench_wave = 2020;
+            double t2 = run_uplift(uri, pkey, csv2, &s);
+            bench_wave = 2019;
+            printf("%-44s %10.2f %8.1f %12.0f %10.2f\n", "  next wave -> PostgreSQL (all registered)", t2, last_cpu,
+                   prows / t2, (prows / t2) / (rows / t_copy));
+        }
         free(uri);
     } else {
         printf("(PostgreSQL runs skipped: set BENCH_PG_URI, e.g. from scripts/pg-test-server start --durable)\n");
     }
-    if (!getenv("BENCH_KEEP_CSV")) remove(csv);
+    if (!getenv("BENCH_KEEP_CSV")) { remove(csv); remove(csv2); }
     return 0;
 }
