@@ -390,8 +390,10 @@ static inline int32_t dset_find(const dset *d, const lkey *k, const char *s) {
         uint32_t i = d->slots[j];
         if (!i) return -1;
         const dentry *e = &d->items[i - 1];
-        if (e->k.h == k->h && e->k.len == k->len && e->k.w0 == k->w0 && e->k.w1 == k->w1 &&
-            (k->len <= 16 || !memcmp(e->s, s, k->len)))
+        /* Up to 16 bytes the key words are the label itself (h follows
+         * from them); longer labels: hash, then the bytes. */
+        if (e->k.w0 == k->w0 && e->k.w1 == k->w1 && e->k.len == k->len &&
+            (k->len <= 16 || (e->k.h == k->h && !memcmp(e->s, s, k->len))))
             return (int32_t)(i - 1);
     }
 }
