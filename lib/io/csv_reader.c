@@ -195,6 +195,12 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
     uint64_t mask = r->mask;
     size_t nf = 0;
     bool ix_slow = false;
+    /* rem: the bits of mask at p and after (valid when rem_ok). Going from
+     * one field to the next clears the lowest bit (rem & (rem - 1)), so the
+     * chain from one field end to the next is two instructions; the
+     * position arithmetic and the byte test hang off it. */
+    uint64_t rem = 0;
+    bool rem_ok = false;
     /* The byte at end is readable and zero (the buffers are padded), so
      * tests of *p against the delimiter, a quote or a line break need no
      * p < end first: a zero byte is none of them. */
@@ -206,6 +212,7 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
             unsigned flags = FS_QUOTED;
             uint64_t open_line = r->n_lines;
             ix_slow = true;
+            rem_ok = false;
             for (;;) {
                 const char *e = memchr(q, '"', (size_t)(end - q));
                 if (!e) {
@@ -245,25 +252,30 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
         } else {
             const char *start = p;
 #ifdef __SSE2__
-            for (;;) {   /* next byte that may end the field (scan_special, with locals) */
-                /* One unsigned compare covers no block yet (blk NULL) and p
-                 * outside the cached block on either side. Inside it, the
-                 * zero byte at end is marked, so p never passes end. */
+            /* Next byte that may end the field (scan_special, with locals).
+             * One unsigned compare covers no block yet (blk NULL) and p
+             * outside the cached block on either side. The zero byte at end
+             * is marked in any block that holds it, so a block with no mark
+             * left ends at or before end, the next one is inside the
+             * padding at worst, and p never passes end. */
+            if (!rem_ok) {
                 size_t off = (size_t)((uintptr_t)p - (uintptr_t)blk);
                 if (off >= 64) {
-                    if (p >= end) { p = end; break; }
                     blk = p;
                     mask = mask64(t, p);
                     off = 0;
                 }
-                uint64_t m = mask >> off;
-                if (m) {
-                    p += __builtin_ctzll(m);
-                    if (p > end) p = end;
-                    break;
-                }
-                p = blk + 64;
+                rem = mask & (~0ull << off);
+                rem_ok = true;
             }
+            while (!rem) {
+                blk += 64;
+                mask = mask64(t, blk);
+                rem = mask;
+            }
+            p = blk + __builtin_ctzll(rem);
+            rem &= rem - 1;   /* the next field starts after this byte */
+            if (p > end) p = end;
             if (*p != delim && p < end && *p != '\n' && *p != '\r') {
                 /* a quote or control byte inside the field: the slow scan flags it */
                 r->blk = blk;
@@ -271,6 +283,7 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
                 p = scan_unquoted(t, p, end, r, col);
                 blk = r->blk;
                 mask = r->mask;
+                rem_ok = false;
             }
 #else
             p = scan_unquoted(t, p, end, r, col);
