@@ -445,6 +445,11 @@ typedef struct ictx {
     int64_t *ids; size_t cap_ids;
     upl_nonce_pool nonces;
     struct idahead *ahead;   /* ID checks computed ahead on a second thread, or NULL */
+    /* PostgreSQL first loads: the blind index of every member written, for
+     * the conflict search (detect_conflicts). */
+    bool dup_client;
+    uint64_t (*blinds)[2];
+    size_t n_blinds, cap_blinds;
     /* Present fields per level, in fields[] order: [LV_*] written, and
      * [4] household (HH+HW), [5] member (MB+MW) levels as parsed. */
     int lvf[6][N_FIELDS], n_lvf[6];
@@ -1362,15 +1367,89 @@ fail:
  * whole import instead of one lookup per member. */
 typedef struct conflict_hit { char *blind, *masked, *ha, *aa, *hb, *ab; } conflict_hit;
 
+/* Remember the blind index (32 hex digits) of a member written. */
+static int note_blind(ictx *c, const char *hex) {
+    if (!c->dup_client) return UPL_OK;
+    if (c->n_blinds == c->cap_blinds) {
+        size_t cap = c->cap_blinds ? c->cap_blinds * 2 : 65536;
+        uint64_t (*p)[2] = upl_reallocarray(c->blinds, cap, sizeof *p);
+        if (!p) return upl_error_set(c->err, UPL_ENOMEM, "out of memory");
+        c->blinds = p; c->cap_blinds = cap;
+    }
+    uint64_t v[2] = { 0, 0 };
+    for (int i = 0; i < 32 && hex[i]; i++) {
+        int d = hex[i] <= '9' ? hex[i] - '0' : (hex[i] | 0x20) - 'a' + 10;
+        v[i / 16] = v[i / 16] << 4 | (uint64_t)(d & 15);
+    }
+    c->blinds[c->n_blinds][0] = v[0];
+    c->blinds[c->n_blinds][1] = v[1];
+    c->n_blinds++;
+    return UPL_OK;
+}
+
+static int cmp_blind(const void *a, const void *b) {
+    const uint64_t *x = a, *y = b;
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* A first load on PostgreSQL: the registry held no member before, so a
+ * blind index belonging to two households is one this import wrote twice.
+ * The client knows them all: sorted, the repeated ones become the search's
+ * starting set (as an array parameter), instead of the server grouping
+ * every member's blind index (10 s for 3.5 M members; the same rows
+ * result). *out is a PostgreSQL array literal, or NULL when no blind index
+ * repeats (then there is no conflict). */
+static int repeated_blinds(ictx *c, char **out) {
+    upl_sbuf b = {0};
+    *out = NULL;
+    qsort(c->blinds, c->n_blinds, sizeof *c->blinds, cmp_blind);
+    size_t n = 0;
+    upl_sbuf_str(&b, "{");
+    for (size_t i = 1; i < c->n_blinds; i++) {
+        if (cmp_blind(c->blinds[i], c->blinds[i - 1]) || (i > 1 && !cmp_blind(c->blinds[i - 1], c->blinds[i - 2])))
+            continue;
+        upl_sbuf_fmt(&b, "%s%016llx%016llx", n++ ? "," : "", (unsigned long long)c->blinds[i][0],
+                     (unsigned long long)c->blinds[i][1]);
+    }
+    upl_sbuf_str(&b, "}");
+    if (b.failed) { upl_sbuf_free(&b); return upl_error_set(c->err, UPL_ENOMEM, "out of memory"); }
+    if (n) *out = b.s;
+    else upl_sbuf_free(&b);
+    return UPL_OK;
+}
+
 static int detect_conflicts(ictx *c) {
     int rc;
     const upl_db_vt *vt = c->r->db->vt;
     conflict_hit *hits = NULL;
     size_t n = 0, cap = 0;
     bool row = false;
-    vt->reset(c->st_conflict_find);
-    UPL_FAIL_IF(vt->bind_i64(c->st_conflict_find, 1, c->import_id) || vt->bind_i64(c->st_conflict_find, 2, c->wave),
-                c->err, UPL_ENOMEM, "out of memory");
+    char *repeated = NULL;
+    if (c->dup_client) {
+        UPL_TRY(repeated_blinds(c, &repeated));
+        if (!repeated) { rc = UPL_OK; goto fail; }
+        c->r->db->vt->finalize(c->st_conflict_find);
+        c->st_conflict_find = NULL;
+        UPL_TRY(vt->prepare(c->r->db,
+                            "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code,"
+                            " hb.household_code, hb.area_code FROM (SELECT unnest(CAST(? AS text[])) AS id_blind) d"
+                            " JOIN member a ON a.id_blind = d.id_blind"
+                            " JOIN member_wave w ON w.member_id = a.id AND w.import_id = ? AND w.wave = ?"
+                            " JOIN household ha ON ha.id = a.household_id"
+                            " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
+                            " JOIN household hb ON hb.id = b.household_id"
+                            " ORDER BY ha.household_code, hb.household_code", &c->st_conflict_find, c->err));
+        UPL_FAIL_IF(vt->bind_text(c->st_conflict_find, 1, repeated, (size_t)-1), c->err, UPL_ENOMEM, "out of memory");
+        upl_free(repeated);
+        repeated = NULL;
+        UPL_FAIL_IF(vt->bind_i64(c->st_conflict_find, 2, c->import_id) || vt->bind_i64(c->st_conflict_find, 3, c->wave),
+                    c->err, UPL_ENOMEM, "out of memory");
+    } else {
+        vt->reset(c->st_conflict_find);
+        UPL_FAIL_IF(vt->bind_i64(c->st_conflict_find, 1, c->import_id) || vt->bind_i64(c->st_conflict_find, 2, c->wave),
+                    c->err, UPL_ENOMEM, "out of memory");
+    }
     UPL_TRY(vt->step(c->st_conflict_find, &row, c->err));
     while (row) {
         if (n == cap) {
@@ -1425,7 +1504,8 @@ static int detect_conflicts(ictx *c) {
     }
     rc = UPL_OK;
 fail:
-    vt->reset(c->st_conflict_find);
+    upl_free(repeated);
+    if (c->st_conflict_find) vt->reset(c->st_conflict_find);
     vt->reset(c->st_conflict_ins);
     for (size_t i = 0; i < n; i++) {
         upl_free(hits[i].blind); upl_free(hits[i].masked); upl_free(hits[i].ha);
@@ -1477,6 +1557,7 @@ static int write_members(ictx *c, const member_ref *refs, size_t n) {
         vt->reset(mb);
         for (int j = 0; j < kb; j++) {
             const member_ref *m = &refs[b0 + (size_t)j];
+            UPL_TRY(note_blind(c, m->mp->blind));
             m->mp->member_id = 0;
             rc = vt->bind_i64(mb, k++, m->hh_id);
             if (!rc) rc = vt->bind_text(mb, k++, m->mp->key, (size_t)-1);
@@ -1709,6 +1790,7 @@ static int flush_direct(ictx *c) {
                         c->err, UPL_ENOMEM, "out of memory");
             for (size_t i = 0; i < p->n_live; i++) {
                 member_parse *mp = &p->mps[i];
+                UPL_TRY(note_blind(c, mp->blind));
                 e = (emit){ c, NULL, 0, false, &c->copy[CP_MB], 0 };
                 UPL_FAIL_IF(em_i64(&e, mp->member_id) || em_i64(&e, p->id) || em_text(&e, mp->key, (size_t)-1),
                             c->err, UPL_ENOMEM, "out of memory");
@@ -2365,6 +2447,11 @@ static int defer_indexes(ictx *c, size_t n_rows) {
     UPL_TRY(upl_db_query_i64(db, "SELECT COUNT(*) FROM member", &existing, &found, c->err, ""));
     if ((uint64_t)existing > 4 * (uint64_t)n_rows) return UPL_OK;
     c->bulk = true;
+    /* The index builds and the conflict query of a bulk load sort millions
+     * of keys: SQLite may sort on helper threads; PostgreSQL gets memory
+     * enough to sort and hash in memory (SET LOCAL: until the commit). */
+    UPL_TRY(vt->exec(db, is_pg ? "SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '512MB'"
+                               : "PRAGMA threads = 2", c->err));
     for (int i = 0; i < N_DEFERRED; i++) {
         char *def = NULL;
         UPL_TRY(upl_db_query_text(db, is_pg ? "SELECT pg_get_indexdef(to_regclass(?))"
@@ -2624,6 +2711,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
         UPL_FAIL_IF(!p, err, UPL_ENOMEM, "out of memory");
         c.pend = p;
         c.pend_cap = DIRECT_BATCH;
+        c.dup_client = c.is_pg;
     }
     /* Rows without a household code cannot be grouped: refused. */
     for (size_t i = 0; i < nr; i++) {
@@ -2712,7 +2800,7 @@ fail:
     ahead_stop(&c);
     finalize_all(&c);
     if (in_tx) r->db->vt->rollback(r->db);
-    if (bulk_cache) (void)r->db->vt->exec(r->db, "PRAGMA cache_size=-131072", NULL);
+    if (bulk_cache) (void)r->db->vt->exec(r->db, "PRAGMA cache_size=-131072; PRAGMA threads = 0", NULL);
     if (c.rejects) fclose(c.rejects);
     if (c.warnings) fclose(c.warnings);
     if (c.pend) free_pending(&c);
@@ -2732,6 +2820,7 @@ fail:
     if (r->db->vt->copy_wait) (void)r->db->vt->copy_wait(r->db, NULL);   /* before its texts are freed */
     for (int i = 0; i < 4; i++) { upl_sbuf_free(&c.copy[i]); upl_sbuf_free(&c.copy_sent[i]); upl_free(c.copy_sql[i]); }
     upl_free(c.ids);
+    upl_free(c.blinds);
     upl_sbuf_free(&c.normalised);
     upl_sbuf_free(&c.scope_areas);
     for (size_t i = 0; i < c.n_restore; i++) upl_free(c.restore_sql[i]);
