@@ -174,7 +174,8 @@ static ALWAYS_INLINE const char *scan_unquoted(const tok *t, const char *p, cons
  * mask, the field count and the delimiter in locals: stores into f[] could
  * alias *r and *t (the build uses -fno-strict-aliasing), which would force
  * a reload of each after every field. */
-static void tokenize(const tok *t, const char *p, const char *end, fspan *f, size_t cap, uint8_t *ix, rec *r) {
+static void tokenize(const tok *t, const char *p, const char *end, fspan *f, size_t cap, size_t fstride, uint8_t *ix,
+                     rec *r) {
     r->n_fields = 0;
     r->ix_slow = false;
     r->n_lines = 0;
@@ -294,7 +295,7 @@ static void tokenize(const tok *t, const char *p, const char *end, fspan *f, siz
         }
         if (s.len > max_field) set_code(r, UPL_REJ_FIELD_TOO_LONG, col);
         if (nf < cap) {
-            f[nf] = s;
+            f[nf * fstride] = s;
             if (ix) ix[nf] = (uint8_t)s.len;   /* the field index byte of a short unquoted field */
         }
         ix_slow |= s.len >= FIX_WIDE;
@@ -793,8 +794,8 @@ static int ix_reserve(chunk *c, size_t n_cols) {
 /* Append an accepted record (room made by ix_reserve). When the tokeniser
  * already wrote one length byte per field (no field quoted or >= 128
  * bytes), they are the index; else it is written here from the spans. */
-static void ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *rec_start, uint64_t rec_rel,
-                    uint64_t line_rel, bool is_written) {
+static void ix_push(chunk *c, size_t n_cols, const fspan *fields, size_t fstride, const char *rec_start,
+                    uint64_t rec_rel, uint64_t line_rel, bool is_written) {
     rowix *r = &c->rows[c->n_rows_ix++];
     r->off = (uint32_t)(rec_start - c->begin);
     r->rec = (uint32_t)rec_rel;
@@ -802,7 +803,7 @@ static void ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *re
     if (is_written) { c->n_fix += n_cols; return; }
     uint8_t *w = c->fix + c->n_fix, *w0 = w;
     for (size_t j = 0; j < n_cols; j++) {
-        const fspan *s = &fields[j];
+        const fspan *s = &fields[j * fstride];
         if (s->len < FIX_WIDE && !(s->flags & FS_QUOTED)) { *w++ = (uint8_t)s->len; continue; }
         if (s->len >= FIX_LONG) { w = w0; *w++ = FIX_REPARSE; break; }
         *w++ = (uint8_t)(FIX_WIDE | (s->flags & FS_QUOTED ? FIX_QUOTED : 0u) | (s->flags & FS_ESCAPED ? FIX_ESCAPED : 0u));
@@ -812,11 +813,14 @@ static void ix_push(chunk *c, size_t n_cols, const fspan *fields, const char *re
     c->n_fix = (size_t)(w - c->fix);
 }
 
-/* Parse the chunk's records from c->begin; stop at the first record that
- * starts at or after c->limit. */
+/* c->fields holds this many rows of n_cols spans, column by column (field
+ * j of row b at [j * P1_BATCH + b]), so a column's values are contiguous
+ * for stat_batch. */
+#define P1_BATCH 64
+
 /* Pass-1 statistics of column j over a batch of nb accepted rows (row b's
- * fields at bf + b * n). Columns that only need byte and missing counts
- * (forced types, or settled) take a tight loop; the rest go value by value
+ * field at bf[j * P1_BATCH + b]). Columns that only need byte and missing
+ * counts (forced types, or settled) take a tight loop; the rest go value by value
  * through stat_value. Values of one column are seen in file order either
  * way, so the result is the same as row by row. */
 static int stat_batch(reader *rd, chunk *c, size_t j, const fspan *bf, size_t n, size_t nb) {
@@ -834,7 +838,7 @@ static int stat_batch(reader *rd, chunk *c, size_t j, const fspan *bf, size_t n,
         const bool is_auto = ci->forced == K_AUTO;
         const size_t mmax = rd->missing_max;
         for (size_t b = 0; b < nb; b++) {
-            const fspan *s = &bf[b * n + j];
+            const fspan *s = &bf[j * P1_BATCH + b];
             const char *v = s->p;
             size_t vn = s->len;
             if (s->flags & FS_ESCAPED) goto slow;
@@ -871,7 +875,7 @@ static int stat_batch(reader *rd, chunk *c, size_t j, const fspan *bf, size_t n,
     for (size_t b = 0; b < nb; b++) {
         const char *v;
         size_t vn;
-        if (value_text(c, &bf[b * n + j], &v, &vn)) return UPL_ENOMEM;
+        if (value_text(c, &bf[j * P1_BATCH + b], &v, &vn)) return UPL_ENOMEM;
         if (is_missing(rd, v, vn)) { missing++; continue; }
         present++;
         bytes += vn;
@@ -882,7 +886,6 @@ static int stat_batch(reader *rd, chunk *c, size_t j, const fspan *bf, size_t n,
     return UPL_OK;
 }
 
-#define P1_BATCH 64   /* c->fields holds this many rows of n_cols spans */
 
 /* Parse the chunk's records from c->begin; stop at the first record that
  * starts at or after c->limit. Accepted rows are gathered in batches and
@@ -898,9 +901,9 @@ static int pass1_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
     r.mask = 0;
     uint64_t lines = 0, recs = 0, ok = 0;
     while (p < c->limit && p < end) {
-        fspan *f = c->fields + nb * n;
+        fspan *f = c->fields + nb;   /* field j of this row at f[j * P1_BATCH] */
         if (ix_reserve(c, n)) goto oom;
-        tokenize(&rd->t, p, end, f, n, c->fix + c->n_fix, &r);
+        tokenize(&rd->t, p, end, f, n, P1_BATCH, c->fix + c->n_fix, &r);
         if (r.is_unterminated) {
             c->is_unterminated = true;
             c->unterminated_line_rel = lines + r.quote_line;
@@ -914,11 +917,11 @@ static int pass1_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
         size_t code_col = r.code_col;
         if (!code && r.n_fields != n) { code = UPL_REJ_FIELD_COUNT; code_col = 0; }
         if (code) {
-            const fspan *val = code_col && code_col <= n ? &f[code_col - 1] : NULL;
+            const fspan *val = code_col && code_col <= n ? &f[(code_col - 1) * P1_BATCH] : NULL;
             if (add_reject(c, recs, lines, (uint32_t)code_col, code, p, (size_t)(r.raw_end - p), val, NULL)) goto oom;
         } else {
             ok++;
-            ix_push(c, n, f, p, recs, lines, !r.ix_slow);
+            ix_push(c, n, f, P1_BATCH, p, recs, lines, !r.ix_slow);
             if (++nb == P1_BATCH) {
                 for (size_t j = 0; j < n; j++)
                     if (stat_batch(rd, c, j, c->fields, n, nb)) goto oom;
@@ -1091,31 +1094,31 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
         for (size_t b = 0; b < nb; b++) {
             const rowix *rx = &c->rows[r0 + b];
             const char *p = c->begin + rx->off;
-            fspan *f = bf + b * n;
+            fspan *f = bf + b;   /* field j of this row at f[j * P2_BATCH] */
             if (*w == FIX_REPARSE) {
                 w++;
-                tokenize(&rd->t, p, end, f, n, NULL, &r);
+                tokenize(&rd->t, p, end, f, n, P2_BATCH, NULL, &r);
                 raw_end[b] = r.raw_end;
                 continue;
             }
             /* Fields are contiguous, each followed by one delimiter (or
              * the record's end); a quoted one has its two quotes around. */
             const char *q = p;
-            for (size_t j = 0; j < n; j++) {
+            for (size_t j = 0; j < n; j++, f += P2_BATCH) {
                 unsigned x = *w++;
                 if (x < FIX_WIDE) {
-                    f[j].p = q;
-                    f[j].len = x;
-                    f[j].flags = 0;
+                    f->p = q;
+                    f->len = x;
+                    f->flags = 0;
                     q += x + 1;
                     continue;
                 }
                 unsigned len = (unsigned)w[0] | (unsigned)w[1] << 8;
                 w += 2;
-                if (x & FIX_QUOTED) { f[j].p = q + 1; q += len + 3; }
-                else { f[j].p = q; q += len + 1; }
-                f[j].len = len;
-                f[j].flags = (x & FIX_QUOTED ? FS_QUOTED : 0u) | (x & FIX_ESCAPED ? FS_ESCAPED : 0u);
+                if (x & FIX_QUOTED) { f->p = q + 1; q += len + 3; }
+                else { f->p = q; q += len + 1; }
+                f->len = len;
+                f->flags = (x & FIX_QUOTED ? FS_QUOTED : 0u) | (x & FIX_ESCAPED ? FS_ESCAPED : 0u);
             }
             raw_end[b] = q - 1;
         }
@@ -1131,7 +1134,7 @@ static int pass2_chunk(void *ctx, size_t idx, size_t b_, size_t e_) {
             for (size_t b = 0; b < nb; b++) {                                                               \
                 const char *detail = NULL;                                                                  \
                 int oom_ = 0;                                                                               \
-                const fspan *s = &bf[b * n + j];                                                            \
+                const fspan *s = &bf[j * P2_BATCH + b];                                                     \
                 int code = put_value(rd, c, ci, K, j, s, slot0 + b, &okm, b, mmax, &detail, &oom_);         \
                 if (oom_) goto oom;                                                                         \
                 if (!code) continue;                                                                        \
@@ -1321,13 +1324,13 @@ static int header(reader *rd, upl_read_summary *sum, upl_error *err) {
     r.blk = NULL;
     r.mask = 0;
     while (p < end && (*p == '\n' || *p == '\r')) {   /* leading blank lines */
-        tokenize(&rd->t, p, end, NULL, 0, NULL, &r);
+        tokenize(&rd->t, p, end, NULL, 0, 1, NULL, &r);
         rd->header_lines += r.n_lines;
         p = r.next;
     }
     if (p == end)
         return upl_error_at(err, UPL_EPARSE, rd->path, 1, 0, NULL, "empty file: no header line (空文件，没有表头)");
-    tokenize(&rd->t, p, end, NULL, 0, NULL, &r);
+    tokenize(&rd->t, p, end, NULL, 0, 1, NULL, &r);
     uint64_t line = rd->header_lines + 1;
     if (r.is_unterminated) {
         rc = upl_error_at(err, UPL_EPARSE, rd->path, line + r.quote_line, r.code_col, NULL,
@@ -1341,7 +1344,7 @@ static int header(reader *rd, upl_read_summary *sum, upl_error *err) {
     }
     f = upl_calloc(r.n_fields + 1, sizeof *f);
     if (!f) { rc = upl_error_set(err, UPL_ENOMEM, "out of memory"); goto fail; }
-    tokenize(&rd->t, p, end, f, r.n_fields + 1, NULL, &r);
+    tokenize(&rd->t, p, end, f, r.n_fields + 1, 1, NULL, &r);
     if (r.code) {
         rc = upl_error_at(err, UPL_EPARSE, rd->path, line, r.code_col, NULL, "malformed header: %s",
                           upl_reject_code_name(r.code));
