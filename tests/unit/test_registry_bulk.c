@@ -8,6 +8,7 @@
  * first was written with the next household's strings). Every test runs on
  * SQLite and on PostgreSQL (UPL_TEST_PG_URI). */
 #include "test_registry_util.h"
+#include "../../lib/registry/registry_int.h"
 
 static bool is(const char *s, size_t n, const char *lit) { return n == strlen(lit) && !memcmp(s, lit, n); }
 
@@ -200,6 +201,86 @@ START_TEST(test_large_file_ahead) {
 }
 END_TEST
 
+/* Text that COPY's text format must escape (backslash, tab, newline,
+ * carriage return) and text it must not touch (\N, quotes, CJK) survives a
+ * first load — PostgreSQL's COPY path, SQLite's statements — byte for byte. */
+START_TEST(test_copy_escaping) {
+    int be = _i;
+    if (!reg_backend_available(be, "copy_escaping")) return;
+    upl_registry *r = reg_open_fresh(be, "bulkesc", NULL, NULL);
+    char *csv = unit_tmp_path("bulkesc.csv");
+    write_text(csv,
+        "household_code,area_code,household_size,head_name,person_code,name,sex,id_number,relation_to_head,"
+        "work_location,dropout_reason\n"
+        "E1,110105001001,2,\"王\\大\",E1_0,\"张\t三\",男,110105200001010016,户主,\"北京\n海淀\",\\N\n"
+        "E1,110105001001,2,\"王\\大\",E1_1,\"李\r四\",女,110105200001010024,配偶,\"\"\"引号\"\"\",a\\tb\n");
+    upl_import_summary s = import_file(r, csv, 2023);
+    ck_assert_uint_eq(s.households_accepted, 1);
+    upl_table *t = NULL;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_registry_wave_table(r, 2023, NULL, &t, &err), UPL_OK);
+    expect(t, "E1_0", "head_name", "王\\大");
+    expect(t, "E1_0", "name", "张\t三");
+    expect(t, "E1_0", "work_location", "北京\n海淀");
+    expect(t, "E1_0", "dropout_reason", "\\N");
+    expect(t, "E1_1", "name", "李\r四");
+    expect(t, "E1_1", "work_location", "\"引号\"");
+    expect(t, "E1_1", "dropout_reason", "a\\tb");
+    upl_table_free(t);
+    upl_registry_close(r);
+    free(csv);
+}
+END_TEST
+
+/* The PostgreSQL driver's background COPY: an error in the second text
+ * comes back from the connection's next use (and fails it), the texts are
+ * sent in order, and a clean run is complete after copy_wait. SQLite has no
+ * COPY (NULL entries). */
+START_TEST(test_copy_background) {
+    int be = _i;
+    if (!reg_backend_available(be, "copy_background")) return;
+    upl_registry *r = reg_open_fresh(be, "bulkcopy", NULL, NULL);
+    upl_db *db = r->db;
+    upl_error err = {0};
+    if (be == BACKEND_SQLITE) {
+        ck_assert_ptr_null(db->vt->copy_in);
+        ck_assert_ptr_null(db->vt->copy_start);
+        ck_assert_ptr_null(db->vt->copy_wait);
+        upl_registry_close(r);
+        return;
+    }
+    ck_assert_int_eq(db->vt->exec(db, "CREATE TABLE copy_t (a INTEGER PRIMARY KEY, b TEXT)", &err), UPL_OK);
+    const char *sql[2] = { "COPY copy_t (a, b) FROM STDIN", "COPY copy_t (a, b) FROM STDIN" };
+    const char *bad[2] = { "1\tx\n2\ty\n", "3\tz\n1\tdup\n" };
+    size_t len[2] = { strlen(bad[0]), strlen(bad[1]) };
+    ck_assert_int_eq(db->vt->begin(db, &err), UPL_OK);
+    ck_assert_int_eq(db->vt->copy_start(db, 2, sql, bad, len, &err), UPL_OK);
+    int rc = db->vt->exec(db, "SELECT 1", &err);
+    ck_assert_int_eq(rc, UPL_EDB);
+    ck_assert_msg(strstr(upl_error_message(&err), "copy") && strstr(upl_error_message(&err), "duplicate key"), "%s",
+                  upl_error_message(&err));
+    upl_error_clear(&err);
+    db->vt->rollback(db);
+    const char *good[2] = { "1\tx\n2\ty\n", "3\tz\\tq\n4\t\\N\n" };
+    len[0] = strlen(good[0]); len[1] = strlen(good[1]);
+    ck_assert_int_eq(db->vt->begin(db, &err), UPL_OK);
+    ck_assert_int_eq(db->vt->copy_start(db, 2, sql, good, len, &err), UPL_OK);
+    ck_assert_int_eq(db->vt->copy_wait(db, &err), UPL_OK);
+    ck_assert_int_eq(db->vt->commit(db, &err), UPL_OK);
+    int64_t n = 0;
+    bool found = false;
+    ck_assert_int_eq(upl_db_query_i64(db, "SELECT COUNT(*) FROM copy_t WHERE b IS NULL", &n, &found, &err, ""), UPL_OK);
+    ck_assert_int_eq(n, 1);
+    char *b3 = NULL;
+    ck_assert_int_eq(upl_db_query_text(db, "SELECT b FROM copy_t WHERE a = 3", &b3, &err, ""), UPL_OK);
+    ck_assert_str_eq(b3, "z\tq");
+    upl_free(b3);
+    ck_assert_int_eq(upl_db_query_i64(db, "SELECT COUNT(*) FROM copy_t", &n, &found, &err, ""), UPL_OK);
+    ck_assert_int_eq(n, 4);
+    upl_registry_close(r);
+}
+END_TEST
+
 Suite *suite_registry_bulk(void) {
     Suite *s = suite_create("registry_bulk");
     TCase *tc = tcase_create("paths");
@@ -207,6 +288,8 @@ Suite *suite_registry_bulk(void) {
     tcase_add_loop_test(tc, test_small_import_new_households, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_bad_birth_date, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_large_file_ahead, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_copy_escaping, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_copy_background, BACKEND_SQLITE, BACKEND_PG + 1);
     suite_add_tcase(s, tc);
     return s;
 }
