@@ -65,6 +65,9 @@ int cli_close_out(const char *cmd, FILE *f, const char *path);
  * Chinese and English. */
 int cli_display_width(const char *s);
 void cli_put_padded(FILE *f, const char *s, int width, bool is_right);
+/* One "  label  value" line of a record view: column COL of row 0 of T,
+ * the label padded to WIDTH display columns (empty when missing). */
+void cli_field_line(const upl_table *t, const char *col, const char *label, int width);
 
 /* The folder holding uplift's data files: $UPLIFT_ROOT, else a folder above the
  * executable with data/regions.csv, else "." (malloc'd). */

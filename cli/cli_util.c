@@ -212,6 +212,17 @@ void cli_put_padded(FILE *f, const char *s, int width, bool is_right) {
     if (!is_right) for (int i = 0; i < pad; i++) fputc(' ', f);
 }
 
+void cli_field_line(const upl_table *t, const char *col, const char *label, int width) {
+    upl_column *c = upl_table_find(t, col);
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    if (c && upl_col_is_valid(c, 0)) upl_col_format(c, 0, &buf, &cap, &len);
+    fputs("  ", stdout);
+    cli_put_padded(stdout, label, width, false);
+    printf(" %.*s\n", (int)len, buf ? buf : "");
+    upl_free(buf);
+}
+
 /* ---- read options shared by the commands that read data files ---- */
 int cli_read_opts_parse(const char *cmd, cli_opt *opts, size_t n, cli_read_opts *r) {
     upl_read_options_init(&r->o);

@@ -21,20 +21,6 @@ static const char usage[] =
     "options:\n"
     CLI_REGISTRY_USAGE;
 
-/* Yuan with at most 2 decimals -> fen. */
-static bool parse_yuan(const char *s, long long *fen) {
-    long long v = 0, frac = 0;
-    int nf = 0;
-    const char *p = s;
-    if (!*p) return false;
-    for (; *p >= '0' && *p <= '9'; p++) { if (v > 1000000000000LL) return false; v = v * 10 + (*p - '0'); }
-    if (*p == '.') for (p++; *p >= '0' && *p <= '9'; p++) { if (++nf > 2) return false; frac = frac * 10 + (*p - '0'); }
-    if (*p || p == s) return false;
-    while (nf++ < 2) frac *= 10;
-    *fen = v * 100 + frac;
-    return true;
-}
-
 int cmd_assist(int argc, char **argv) {
     cli_opt opts[] = {
         CLI_REGISTRY_OPTS,
@@ -64,7 +50,8 @@ int cmd_assist(int argc, char **argv) {
         for (const char *const *k = upl_assist_kinds(); *k; k++) printf("%s\n", *k);
         return CLI_OK;
     }
-    long long wave = 0, fen = -1;
+    long long wave = 0;
+    int64_t fen = -1;
     if (!cli_get(opts, n_opts, "wave")) {
         cli_error("assist", "--wave YEAR is required");
         return CLI_USAGE;
@@ -76,8 +63,10 @@ int cmd_assist(int argc, char **argv) {
             return CLI_USAGE;
         }
         const char *a = cli_get(opts, n_opts, "amount");
-        if (a && !parse_yuan(a, &fen)) {
-            cli_error("assist", "--amount: expected yuan with at most 2 decimals, found `%s`", a);
+        int mr = a ? upl_money_parse_fen(a, &fen) : UPL_OK;
+        if (mr) {
+            cli_error("assist", "--amount: expected yuan with at most 2 decimals and no separators (e.g. 1200.50), "
+                                "found `%s`%s", a, mr == UPL_ERANGE ? " (too large)" : "");
             return CLI_USAGE;
         }
     }

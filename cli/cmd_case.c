@@ -60,18 +60,6 @@ static const char usage[] =
     "  --format csv|html    notice format (default csv); list/show: text or csv\n"
     "  -o, --output FILE    write the notice to FILE\n";
 
-/* Print "label: value" lines of a one-row table. */
-static void field_line(const upl_table *t, const char *col, const char *label) {
-    upl_column *c = upl_table_find(t, col);
-    char *buf = NULL;
-    size_t cap = 0, len = 0;
-    if (c && upl_col_is_valid(c, 0)) upl_col_format(c, 0, &buf, &cap, &len);
-    fputs("  ", stdout);
-    cli_put_padded(stdout, label, 30, false);
-    printf(" %.*s\n", (int)len, buf ? buf : "");
-    upl_free(buf);
-}
-
 static bool cell_eq(const upl_table *t, const char *col, const char *want) {
     upl_column *c = upl_table_find(t, col);
     size_t n = 0;
@@ -132,22 +120,22 @@ static int conflicts(cli_opt *opts, size_t n_opts, const char **pos, size_t n_po
         r = upl_conflict_show(reg, id, &t, &mem, &hist, &err);
         if (!r) {
             printf("Conflict %lld / 冲突 %lld\n", id, id);
-            field_line(t, "kind", "kind / 类型");
-            field_line(t, "id_masked", "person / 身份证号(脱敏)");
-            field_line(t, "household_a", "household A / 户A");
-            field_line(t, "area_a", "area A / 地区A");
-            field_line(t, "household_b", "household B / 户B");
-            field_line(t, "area_b", "area B / 地区B");
-            field_line(t, "escalate_to", "decided at / 决定层级");
-            field_line(t, "status", "status / 状态");
+            cli_field_line(t, "kind", "kind / 类型", 30);
+            cli_field_line(t, "id_masked", "person / 身份证号(脱敏)", 30);
+            cli_field_line(t, "household_a", "household A / 户A", 30);
+            cli_field_line(t, "area_a", "area A / 地区A", 30);
+            cli_field_line(t, "household_b", "household B / 户B", 30);
+            cli_field_line(t, "area_b", "area B / 地区B", 30);
+            cli_field_line(t, "escalate_to", "decided at / 决定层级", 30);
+            cli_field_line(t, "status", "status / 状态", 30);
             if (cell_eq(t, "status", "resolved")) {
-                field_line(t, "decision", "decision / 处理结论");
-                field_line(t, "decision_household", "household / 涉及户");
-                field_line(t, "resolved_by", "by / 处理人");
-                field_line(t, "resolved_at", "at / 时间");
-                field_line(t, "follow_up", "follow-up / 更正导入");
+                cli_field_line(t, "decision", "decision / 处理结论", 30);
+                cli_field_line(t, "decision_household", "household / 涉及户", 30);
+                cli_field_line(t, "resolved_by", "by / 处理人", 30);
+                cli_field_line(t, "resolved_at", "at / 时间", 30);
+                cli_field_line(t, "follow_up", "follow-up / 更正导入", 30);
             }
-            field_line(t, "created_at", "found / 发现时间");
+            cli_field_line(t, "created_at", "found / 发现时间", 30);
             printf("\nMembers, latest wave (in your scope) / 成员（最近年度，本辖区）:\n");
             cli_print_table("case", mem, csv, stdout);
             printf("\nDecisions / 处理记录:\n");

@@ -35,17 +35,6 @@ static const char usage[] =
     "  --reason TEXT        close: why (stored and audited; no ID or bank numbers)\n"
     "  --format csv         list as CSV\n";
 
-static void field_line(const upl_table *t, const char *col, const char *label) {
-    upl_column *c = upl_table_find(t, col);
-    char *buf = NULL;
-    size_t cap = 0, len = 0;
-    if (c && upl_col_is_valid(c, 0)) upl_col_format(c, 0, &buf, &cap, &len);
-    fputs("  ", stdout);
-    cli_put_padded(stdout, label, 24, false);
-    printf(" %.*s\n", (int)len, buf ? buf : "");
-    upl_free(buf);
-}
-
 int cmd_quarantine(int argc, char **argv) {
     cli_opt opts[] = {
         CLI_REGISTRY_OPTS,
@@ -112,24 +101,24 @@ int cmd_quarantine(int argc, char **argv) {
         r = upl_quarantine_show(reg, ids[0], &t, &raw, &err);
         if (!r) {
             printf("Quarantined row %lld / 暂存记录 %lld\n", ids[0], ids[0]);
-            field_line(t, "household_code", "household / 户编号");
-            field_line(t, "area_code", "area / 地区");
-            field_line(t, "code", "code / 问题代码");
-            field_line(t, "field", "field / 字段");
-            field_line(t, "message", "reason / 原因");
-            field_line(t, "import_id", "import / 导入批次");
-            field_line(t, "source", "file / 文件");
-            field_line(t, "line", "line / 行号");
-            field_line(t, "wave", "wave / 年度");
-            field_line(t, "imported_at", "imported at / 导入时间");
-            field_line(t, "status", "status / 状态");
+            cli_field_line(t, "household_code", "household / 户编号", 24);
+            cli_field_line(t, "area_code", "area / 地区", 24);
+            cli_field_line(t, "code", "code / 问题代码", 24);
+            cli_field_line(t, "field", "field / 字段", 24);
+            cli_field_line(t, "message", "reason / 原因", 24);
+            cli_field_line(t, "import_id", "import / 导入批次", 24);
+            cli_field_line(t, "source", "file / 文件", 24);
+            cli_field_line(t, "line", "line / 行号", 24);
+            cli_field_line(t, "wave", "wave / 年度", 24);
+            cli_field_line(t, "imported_at", "imported at / 导入时间", 24);
+            cli_field_line(t, "status", "status / 状态", 24);
             upl_column *st = upl_table_find(t, "status");
             size_t n = 0;
             const char *sv = upl_col_str(st, 0, &n);
             if (!(n == 4 && !memcmp(sv, "open", 4))) {
-                field_line(t, "closed_by", "closed by / 关闭人");
-                field_line(t, "closed_at", "closed at / 关闭时间");
-                field_line(t, "close_note", "why / 说明");
+                cli_field_line(t, "closed_by", "closed by / 关闭人", 24);
+                cli_field_line(t, "closed_at", "closed at / 关闭时间", 24);
+                cli_field_line(t, "close_note", "why / 说明", 24);
             }
             printf("\nRow as imported (ID, phone, bank masked) / 原始记录（已脱敏）:\n");
             cli_print_table("quarantine", raw, false, stdout);

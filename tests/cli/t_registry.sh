@@ -57,6 +57,10 @@ case_run "assist: add" 0 "~measure 1 recorded" "" -- "$UPLIFT" assist add --hous
     --amount 1200.50 --date 2023-05-01 --cadre 王书记 --db "$DB"
 case_run "assist: bad amount" 2 "" "~--amount" -- "$UPLIFT" assist add --household H002 --wave 2023 --kind medical \
     --amount 1,200 --date 2023-05-01 --db "$DB"
+case_run "assist: amount with a trailing point" 2 "" "~--amount: expected yuan .*found \`12\.\`" -- "$UPLIFT" assist add \
+    --household H002 --wave 2023 --kind medical --amount 12. --date 2023-05-01 --db "$DB"
+case_run "assist: amount too large" 2 "" "~\(too large\)" -- "$UPLIFT" assist add --household H002 --wave 2023 \
+    --kind medical --amount 99999999999999999 --date 2023-05-01 --db "$DB"
 case_run "assist: coverage" 0 "~^H007 +110105001001 +缺资金 +microcredit,industry,asset_income" "" \
     -- "$UPLIFT" assist coverage --wave 2023 --db "$DB"
 
