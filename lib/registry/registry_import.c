@@ -668,7 +668,11 @@ static int prepare_all(ictx *c) {
                 !c->mw_cols || !c->mw_tuple, c->err, UPL_ENOMEM, "out of memory");
     UPL_TRY(db->vt->prepare(db, "DELETE FROM member_wave WHERE household_id = ? AND wave = ?", &c->st_mw_del, c->err));
     /* Conflicts: members written by this import sharing a blind index with a
-     * member of another household. In a bulk load most of the registry was
+     * member of another household listed in the same wave (member_wave of
+     * the other side for the imported wave: a person removed from household
+     * A by a correction, or listed in A only in an earlier wave, is no
+     * conflict when B lists them; if A's wave is imported later, the
+     * conflict is found from A's side then). In a bulk load most of the registry was
      * just written, so the search starts from the blind values held more
      * than once (one ordered pass over the rebuilt index) instead of one
      * index probe per member written; the result is the same set. */
@@ -680,12 +684,14 @@ static int prepare_all(ictx *c) {
                                   " JOIN member_wave w ON w.member_id = a.id AND w.import_id = ? AND w.wave = ?"
                                   " JOIN household ha ON ha.id = a.household_id"
                                   " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
+                                  " JOIN member_wave wb ON wb.member_id = b.id AND wb.wave = w.wave"
                                   " JOIN household hb ON hb.id = b.household_id"
                                   " ORDER BY ha.household_code, hb.household_code"
                                 : "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code,"
                                   " hb.household_code, hb.area_code FROM member_wave w"
                                   " JOIN member a ON a.id = w.member_id JOIN household ha ON ha.id = a.household_id"
                                   " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
+                                  " JOIN member_wave wb ON wb.member_id = b.id AND wb.wave = w.wave"
                                   " JOIN household hb ON hb.id = b.household_id"
                                   " WHERE w.import_id = ? AND w.wave = ? ORDER BY ha.household_code, hb.household_code",
                             &c->st_conflict_find, c->err));
@@ -1364,8 +1370,8 @@ fail:
 
 /* Conflicts (catalogue item 8), set-based once all households are written:
  * every member written by this import whose blind index also belongs to a
- * member of another household — earlier in the same file or already in the
- * registry — gives one conflict record per pair of households (ordered, so
+ * member of another household listed in the same wave — earlier in the same
+ * file or already in the registry — gives one conflict record per pair of households (ordered, so
  * the pair is recorded once; re-imports add nothing). One query for the
  * whole import instead of one lookup per member. */
 typedef struct conflict_hit { char *blind, *masked, *ha, *aa, *hb, *ab; } conflict_hit;
@@ -1441,6 +1447,7 @@ static int detect_conflicts(ictx *c) {
                             " JOIN member_wave w ON w.member_id = a.id AND w.import_id = ? AND w.wave = ?"
                             " JOIN household ha ON ha.id = a.household_id"
                             " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
+                            " JOIN member_wave wb ON wb.member_id = b.id AND wb.wave = w.wave"
                             " JOIN household hb ON hb.id = b.household_id"
                             " ORDER BY ha.household_code, hb.household_code", &c->st_conflict_find, c->err));
         UPL_FAIL_IF(vt->bind_text(c->st_conflict_find, 1, repeated, (size_t)-1), c->err, UPL_ENOMEM, "out of memory");
