@@ -221,7 +221,14 @@ static char *pg_schema_uri(const char *base, const char *schema) {
  *   B: wave 2020, the same households with changed values plus 300 new
  *      ones (bulk path with existing households: audit diffs);
  *   C: wave 2020 again, 120 households (60 existing, 60 new) into the
- *      now larger registry: the ordinary (non-bulk) path. */
+ *      now larger registry: the ordinary (non-bulk) path;
+ *   D: wave 2021 (a wave no household has: registered households written
+ *      in batches), households 0-2999 with changed incomes and causes,
+ *      a member added in every fifth household (h % 5 == 3) and the last
+ *      member gone from another fifth (h % 5 == 4, size > 1);
+ *   E: wave 2021 again (the stored wave diffed and audited one household
+ *      at a time), households 0-599: other incomes, the member added in D
+ *      gone again where h is even, the same members removed. */
 static const char check_header[] =
     "household_code,area_code,village,head_name,household_size,household_phone,bank_account,poverty_attribute,"
     "main_poverty_cause,other_poverty_causes,income_net,cultivated_land_mu,person_code,name,sex,id_number,"
@@ -239,6 +246,10 @@ static void write_check_file(const char *path, long first, long n, int variant) 
     static const int sizes[4] = { 1, 3, 4, 6 };
     for (long h = first; h < first + n; h++) {
         int size = sizes[h % 4];
+        /* D and E: a member added (born or married in) or the last one gone */
+        bool added = (variant == 3 && h % 5 == 3) || (variant == 4 && h % 5 == 3 && h % 2);
+        if (added) size++;
+        if (variant >= 3 && h % 5 == 4 && size > 1) size--;
         long vi = h / 300;
         char area[16];
         /* every 97th household lives in a second county (two-area conflicts) */
@@ -264,6 +275,7 @@ static void write_check_file(const char *path, long first, long n, int variant) 
             if (fault == 23 && mm == 1) make_id(((unsigned long)h - 1) * 6 + 0, 0, id); /* head of h-1: conflict */
             if (h % 97 == 5 && mm == 1) make_id(((unsigned long)h + 40) * 6 + 0, 0, id); /* two areas */
             if (variant == 2 && h % 2 == 0 && mm == 0) make_id(((unsigned long)h + 3) * 6 + 1, 1, id);
+            if (added && mm == size - 1) make_id(5000000ul + (unsigned long)h, 2, id);   /* a new person */
             int male = (id[16] - '0') % 2;
             const char *sex = male ? "男" : "女";
             if (fault == 29 && mm == 0) sex = male ? "女" : "男";                      /* SEX_MISMATCH warning */
@@ -349,15 +361,19 @@ static void cat_file(const char *path, const char *label, FILE *out) {
 }
 
 static int check_mode(const char *dir, const char *uri_in, const char *out_path) {
-    char a[512], b[512], c[512], key[512];
+    char a[512], b[512], c[512], d[512], e[512], key[512];
     mkdir(dir, 0700);
     snprintf(a, sizeof a, "%s/check_a.csv", dir);
     snprintf(b, sizeof b, "%s/check_b.csv", dir);
     snprintf(c, sizeof c, "%s/check_c.csv", dir);
+    snprintf(d, sizeof d, "%s/check_d.csv", dir);
+    snprintf(e, sizeof e, "%s/check_e.csv", dir);
     snprintf(key, sizeof key, "%s/check.key", dir);
     write_check_file(a, 0, 10000, 0);
     write_check_file(b, 0, 10300, 1);
     write_check_file(c, 10240, 120, 2);
+    write_check_file(d, 0, 3000, 3);
+    write_check_file(e, 0, 600, 4);
     /* A fixed key: the blind index (compared in clear) is the same in every run. */
     remove(key);
     int kfd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -376,9 +392,9 @@ static int check_mode(const char *dir, const char *uri_in, const char *out_path)
     if (upl_registry_open(uri, &o, &r, &err)) { fprintf(stderr, "open: %s\n", upl_error_message(&err)); return 1; }
     FILE *out = fopen(out_path, "w");
     if (!out) { perror(out_path); return 1; }
-    const char *files[3] = { a, b, c };
-    const int waves[3] = { 2019, 2020, 2020 };
-    for (int i = 0; i < 3; i++) {
+    const char *files[5] = { a, b, c, d, e };
+    const int waves[5] = { 2019, 2020, 2020, 2021, 2021 };
+    for (int i = 0; i < 5; i++) {
         upl_import_options io;
         upl_import_options_init(&io);
         io.wave = waves[i];

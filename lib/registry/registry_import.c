@@ -412,6 +412,13 @@ typedef struct ictx {
      * is reset only when the batch is empty. */
     struct pending_hh *pend;
     size_t n_pend, pend_cap;
+    /* Households registered before the import with no stored wave to diff
+     * (wave_absent, preloaded): written HH_BATCH at a time with the same
+     * multi-row upserts (flush_updates), always before the next write of
+     * anything else, so every id is taken in the order of the one-by-one
+     * path. Their strings stay in the arena too. */
+    struct pending_hh *upd;
+    size_t n_upd;
     upl_stmt *st_hh_batch[HH_BATCH + 1], *st_hw_batch[HH_BATCH + 1];
     /* Households already in the registry, read in one query when there are
      * not many more of them than in the file (preload_households); else
@@ -1913,19 +1920,19 @@ fail:
 /* Write the waiting new households: households (ids matched back by code),
  * their waves, then all their members. Inside the import's transaction
  * like every other write: an error here rolls back the whole import. */
-static int flush_pending(ictx *c) {
+/* Upsert kh households (household, household_wave, members, member waves)
+ * with multi-row statements: HH_BATCH households and MEMBER_BATCH members
+ * per statement, ids matched back by key. */
+static int write_hh_batch(ictx *c, pending_hh *v, int kh) {
     int rc = UPL_OK;
     const upl_db_vt *vt = c->r->db->vt;
     member_ref *refs = NULL;
-    if (!c->n_pend) return UPL_OK;
-    if (c->direct) return flush_direct(c);
-    int kh = (int)c->n_pend;
     upl_stmt *hs = NULL, *ws = NULL;
     UPL_TRY(hh_batch_statements(c, kh, &hs, &ws));
     int k = 1;
     vt->reset(hs);
     for (int j = 0; j < kh; j++) {
-        pending_hh *p = &c->pend[j];
+        pending_hh *p = &v[j];
         p->id = 0;
         rc = vt->bind_text(hs, k++, p->code, (size_t)-1);
         if (!rc) rc = vt->bind_text(hs, k++, p->area, (size_t)-1);
@@ -1944,7 +1951,7 @@ static int flush_pending(ictx *c) {
             size_t cl;
             const char *rc_code = vt->col_text(hs, 1, &cl);
             for (int j = 0; rc_code && j < kh; j++) {
-                pending_hh *p = &c->pend[j];
+                pending_hh *p = &v[j];
                 if (!p->id && strlen(p->code) == cl && !memcmp(p->code, rc_code, cl)) {
                     p->id = vt->col_i64(hs, 0);
                     got++;
@@ -1960,7 +1967,7 @@ static int flush_pending(ictx *c) {
     vt->reset(ws);
     size_t n_members = 0;
     for (int j = 0; j < kh; j++) {
-        pending_hh *p = &c->pend[j];
+        pending_hh *p = &v[j];
         rc = vt->bind_i64(ws, k++, p->id);
         if (!rc) rc = vt->bind_i64(ws, k++, c->wave);
         UPL_FAIL_IF(rc, c->err, UPL_ENOMEM, "out of memory");
@@ -1976,13 +1983,34 @@ static int flush_pending(ictx *c) {
     UPL_FAIL_IF(!refs, c->err, UPL_ENOMEM, "out of memory");
     size_t m = 0;
     for (int j = 0; j < kh; j++)
-        for (size_t i = 0; i < c->pend[j].n_live; i++) refs[m++] = (member_ref){ &c->pend[j].mps[i], c->pend[j].id };
+        for (size_t i = 0; i < v[j].n_live; i++) refs[m++] = (member_ref){ &v[j].mps[i], v[j].id };
     UPL_TRY(write_members(c, refs, n_members));
     rc = UPL_OK;
 fail:
     if (hs) vt->reset(hs);
     if (ws) vt->reset(ws);
     upl_free(refs);
+    return rc;
+}
+
+/* The waiting registered households (see ictx.upd). The arena is left
+ * alone: the household being processed may hold strings in it. */
+static int flush_updates(ictx *c) {
+    if (!c->n_upd) return UPL_OK;
+    int rc = write_hh_batch(c, c->upd, (int)c->n_upd);
+    for (size_t i = 0; i < c->n_upd; i++) { upl_free(c->upd[i].mps); c->upd[i].mps = NULL; }
+    c->n_upd = 0;
+    return rc;
+}
+
+static int flush_pending(ictx *c) {
+    int rc = UPL_OK;
+    /* Registered households waiting were processed before these: written first. */
+    rc = flush_updates(c);
+    if (rc) { free_pending(c); return rc; }
+    if (!c->n_pend) return UPL_OK;
+    if (c->direct) return flush_direct(c);
+    rc = write_hh_batch(c, c->pend, (int)c->n_pend);
     free_pending(c);
     upl_arena_reset(c->arena);
     return rc;
@@ -2099,7 +2127,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
         }
         vt->reset(c->st_hh_find);
     }
-    if (!c->n_pend) upl_arena_reset(c->arena);   /* waiting households keep their strings */
+    if (!c->n_pend && !c->n_upd) upl_arena_reset(c->arena);   /* waiting households keep their strings */
     c->n_finds = 0;
     c->n_code_warns = 0;
     c->n_code_alias = 0;
@@ -2328,10 +2356,33 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
         c->n_pend++;
         pending_owns = true;
         c->sum->households_new++;
+    } else if (c->wave_absent && lk && !lk->is_long) {
+        /* Registered before the import, and the wave is new (the next
+         * year's export): nothing stored to diff, no member-wave rows to
+         * replace. Queued and written HH_BATCH at a time (flush_updates);
+         * the move is audited now, in the order of the one-by-one path. */
+        if (strcmp(existing_area, area)) {
+            char obj[160], before[64], after[64];
+            snprintf(obj, sizeof obj, "household:%s", code);
+            snprintf(before, sizeof before, "{\"area_code\":\"%s\"}", existing_area);
+            snprintf(after, sizeof after, "{\"area_code\":\"%s\"}", area);
+            UPL_TRY(upl_reg_audit(c->r, "household.move", obj, before, after, c->err));
+        }
+        pending_hh *p = &c->upd[c->n_upd];
+        memset(p, 0, sizeof *p);
+        snprintf(p->code, sizeof p->code, "%s", code);
+        snprintf(p->area, sizeof p->area, "%s", area);
+        memcpy(p->hv, hv, sizeof hv);
+        p->mps = mps;
+        p->n_live = n_live;
+        c->n_upd++;
+        pending_owns = true;
     } else {
-        /* Household already in the registry: written now, one at a time, with
-         * the audit diff against its stored wave. */
+        /* Household already in the registry whose wave may be stored: written
+         * now, one at a time, with the audit diff against its stored wave
+         * (after the queued ones, which were processed before it). */
         int64_t hh_id = 0;
+        UPL_TRY(flush_updates(c));
         {
             bool row = false;
             int k = 1;
@@ -2350,12 +2401,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
             hh_id = vt->col_i64(st, 0);
             vt->reset(st);
         }
-        /* A wave no household had when the import began (the next year's
-         * export), for a household registered before it (so not one this
-         * import wrote): nothing to diff, no member-wave rows to replace —
-         * two statements (round trips on PostgreSQL) fewer per household. */
-        bool skip = c->wave_absent && lk && !lk->is_long;   /* registered before this import (preload) */
-        if (!skip) UPL_TRY(audit_diff(c, code, hh_id, hv, n_members));
+        UPL_TRY(audit_diff(c, code, hh_id, hv, n_members));
         if (strcmp(existing_area, area)) {
             char obj[160], before[64], after[64];
             snprintf(obj, sizeof obj, "household:%s", code);
@@ -2377,7 +2423,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
             UPL_TRY(step_done(c, st));
             vt->reset(st);
         }
-        if (!skip) {
+        {
             vt->reset(c->st_mw_del);
             rc = vt->bind_i64(c->st_mw_del, 1, hh_id);
             if (!rc) rc = vt->bind_i64(c->st_mw_del, 2, c->wave);
@@ -2408,6 +2454,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
     c->sum->rows_accepted += n_rows - n_live;
     c->sum->households_accepted++;
     if (c->n_pend == c->pend_cap) UPL_TRY(flush_pending(c));
+    if (c->n_upd == HH_BATCH) UPL_TRY(flush_updates(c));
     rc = UPL_OK;
 fail:
     if (c->ahead) ahead_release(c, (size_t)(rows - c->order) + n_rows);
@@ -2668,7 +2715,8 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     c.arena = upl_arena_new(0);
     c.pend = upl_calloc(HH_BATCH, sizeof *c.pend);
     c.pend_cap = HH_BATCH;
-    UPL_FAIL_IF(!c.arena || !c.pend, err, UPL_ENOMEM, "out of memory");
+    c.upd = upl_calloc(HH_BATCH, sizeof *c.upd);
+    UPL_FAIL_IF(!c.arena || !c.pend || !c.upd, err, UPL_ENOMEM, "out of memory");
     /* Rejects and warnings files. */
     if (opt_in->rejects_path) c.rejects_path = upl_strdup(opt_in->rejects_path);
     else c.rejects_path = upl_asprintf("%s.rejects.csv", c.source);
@@ -2828,6 +2876,8 @@ fail:
     if (c.rejects) fclose(c.rejects);
     if (c.warnings) fclose(c.warnings);
     if (c.pend) free_pending(&c);
+    for (size_t i = 0; c.upd && i < c.n_upd; i++) upl_free(c.upd[i].mps);
+    upl_free(c.upd);
     smap_free(&c.known);
     upl_free(c.known_v);
     upl_arena_free(c.known_arena);

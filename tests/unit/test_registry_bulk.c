@@ -281,6 +281,176 @@ START_TEST(test_copy_background) {
 }
 END_TEST
 
+/* The synthetic export's ID for household h, member m (reg_write_synthetic, seed 1). */
+static void synth_id(int h, int m, char id[19]) {
+    char d17[32];
+    int year = 1940 + m * 15 + (h % 7), seq = (h * 4 + m + 7919) % 1000;
+    int month = 1 + (h / 250) % 12, day = 1 + (h / 3000) % 28;
+    snprintf(d17, sizeof d17, "110105%04u%02u%02u%03u", (unsigned)year % 10000u, (unsigned)month % 100u,
+             (unsigned)day % 100u, (unsigned)seq % 1000u);
+    reg_make_id(d17, id);
+}
+
+/* The next wave of 70 registered households (more than one batch of 64)
+ * with changes: income_net of every household, a member added where
+ * h % 5 == 3 (a new ID), the last member gone where h % 5 == 4 (size > 1),
+ * A000010 moved to another village, and two new households between them.
+ * _i = backend * 2 + 1 when 100 six-person households are registered
+ * first (then the file is under a quarter of the members: the ordinary
+ * path; else the bulk path). Every value is checked against the file, the
+ * earlier wave is untouched, the move is audited and the chain verifies. */
+START_TEST(test_next_wave_changes) {
+    int be = _i / 2;
+    if (!reg_backend_available(be, "next_wave_changes")) return;
+    upl_registry *r = reg_open_fresh(be, "bulknext", NULL, NULL);
+    if (_i % 2) {
+        char *bg = unit_tmp_path("bulknext_bg.csv");
+        FILE *f = fopen(bg, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("household_code,area_code,household_size,person_code,name,id_number,relation_to_head\n", f);
+        for (int h = 0; h < 100; h++)
+            for (int m = 0; m < 6; m++) {
+                char d17[32], id[19];
+                snprintf(d17, sizeof d17, "11010619700101%03d", h * 6 + m);
+                reg_make_id(d17, id);
+                fprintf(f, "B%03d,110105009001,6,B%03d_%d,乙%d,%s,%s\n", h, h, m, m, id, m ? "之子" : "户主");
+            }
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_uint_eq(import_file(r, bg, 2019).households_new, 100);
+        free(bg);
+    }
+    char *w19 = unit_tmp_path("bulknext_2019.csv");
+    size_t rows19 = reg_write_synthetic(w19, "110105001001", "A", 70, 1);
+    ck_assert_uint_eq(import_file(r, w19, 2019).households_new, 70);
+    char *w20 = unit_tmp_path("bulknext_2020.csv");
+    FILE *f = fopen(w20, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("household_code,area_code,household_size,main_poverty_cause,income_net,person_code,name,sex,"
+          "id_number,relation_to_head,health_status\n", f);
+    size_t rows20 = 0;
+    int sizes20[70];
+    for (int h = 0; h < 70; h++) {
+        int size = 1 + h % 4, keep = size - (h % 5 == 4 && size > 1), n20 = keep + (h % 5 == 3);
+        sizes20[h] = n20;
+        const char *area = h == 10 ? "110105001002" : "110105001001";
+        for (int m = 0; m < n20; m++) {
+            char id[19];
+            if (m < keep) synth_id(h, m, id);
+            else {
+                char d17[32];
+                snprintf(d17, sizeof d17, "11010520100101%03d", h);
+                reg_make_id(d17, id);
+            }
+            const char *sex = ((id[16] - '0') % 2) ? "男" : "女";
+            if (m < keep)
+                fprintf(f, "A%06d,%s,%d,因学,%d.25,A%06d_%d,成员%d,%s,%s,%s,健康\n", h, area, n20, 7000 + h, h, m, m, sex, id,
+                        m == 0 ? "户主" : (m == 1 ? "配偶" : "之子"));
+            else
+                fprintf(f, "A%06d,%s,%d,因学,%d.25,A%06d_new,新成员,%s,%s,之子,健康\n", h, area, n20, 7000 + h, h, sex, id);
+            rows20++;
+        }
+        if (h == 20 || h == 50) {
+            char d17[32], id[19];
+            snprintf(d17, sizeof d17, "11010520200101%03d", h);
+            reg_make_id(d17, id);
+            fprintf(f, "N%d,110105001003,1,因病,100.00,N%d_0,新户%d,%s,%s,户主,健康\n", h, h, h,
+                    ((id[16] - '0') % 2) ? "男" : "女", id);
+            rows20++;
+        }
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    upl_import_summary s = import_file(r, w20, 2020);
+    ck_assert_uint_eq(s.households_new, 2);
+    ck_assert_uint_eq(s.households_accepted, 72);
+    ck_assert_uint_eq(s.households_quarantined, 0);
+    ck_assert_uint_eq(s.rows_accepted, rows20);
+    upl_table *t = NULL;
+    upl_error err = {0};
+    ck_assert_int_eq(upl_registry_wave_table(r, 2020, NULL, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), rows20);
+    char pc[48], hc[32], want[32];
+    for (int h = 0; h < 70; h++) {
+        snprintf(hc, sizeof hc, "A%06d", h);
+        snprintf(want, sizeof want, "%d.25", 7000 + h);
+        int keep = sizes20[h] - (h % 5 == 3);
+        for (int m = 0; m < keep; m++) {
+            snprintf(pc, sizeof pc, "A%06d_%d", h, m);
+            expect(t, pc, "household_code", hc);
+            expect(t, pc, "main_poverty_cause", "因学");
+            expect(t, pc, "area_code", h == 10 ? "110105001002" : "110105001001");
+            char nm[32];
+            snprintf(nm, sizeof nm, "成员%d", m);
+            expect(t, pc, "name", nm);
+            /* money comes back in yuan as a number: x.25 is exact in binary */
+            upl_column *ic = upl_table_find(t, "income_net"), *kc = upl_table_find(t, "person_code");
+            ck_assert(ic && kc && ic->type == UPL_F64);
+            bool seen = false;
+            for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+                size_t n;
+                const char *k = upl_col_str(kc, i, &n);
+                if (!is(k, n, pc)) continue;
+                seen = true;
+                ck_assert_msg(upl_col_is_valid(ic, i) && ic->v.f64[i] == 7000.25 + h, "%s income_net %.17g, expected %s",
+                              pc, ic->v.f64[i], want);
+            }
+            ck_assert(seen);
+        }
+        if (h % 5 == 3) {
+            snprintf(pc, sizeof pc, "A%06d_new", h);
+            expect(t, pc, "household_code", hc);
+            expect(t, pc, "name", "新成员");
+        }
+    }
+    expect(t, "N20_0", "household_code", "N20");
+    expect(t, "N50_0", "name", "新户50");
+    upl_table_free(t);
+    /* the earlier wave as it was */
+    ck_assert_int_eq(upl_registry_wave_table(r, 2019, "110105001", &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), rows19);
+    expect(t, "A000009_1", "name", "成员1");   /* gone in 2020, still listed in 2019 */
+    expect(t, "A000010_0", "main_poverty_cause", "因病");
+    upl_table_free(t);
+    /* an added person is found in their household */
+    {
+        char d17[32], id[19];
+        snprintf(d17, sizeof d17, "11010520100101%03d", 13);
+        reg_make_id(d17, id);
+        ck_assert_int_eq(upl_registry_find_id(r, id, &t, &err), UPL_OK);
+        ck_assert_uint_eq(upl_table_n_rows(t), 1);
+        size_t n;
+        const char *c0 = upl_col_str(upl_table_find(t, "household_code"), 0, &n);
+        ck_assert(is(c0, n, "A000013"));
+        upl_table_free(t);
+    }
+    /* the move is audited, once, with both areas; the chain verifies */
+    ck_assert_int_eq(upl_audit_list(r, 0, &t, &err), UPL_OK);
+    int moves = 0;
+    upl_column *act = upl_table_find(t, "action"), *obj = upl_table_find(t, "object"),
+               *bef = upl_table_find(t, "before"), *aft = upl_table_find(t, "after");
+    ck_assert(act && obj && bef && aft);
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        size_t n;
+        const char *a = upl_col_str(act, i, &n);
+        if (!is(a, n, "household.move")) continue;
+        moves++;
+        const char *o = upl_col_str(obj, i, &n);
+        ck_assert(is(o, n, "household:A000010"));
+        o = upl_col_str(bef, i, &n);
+        ck_assert(is(o, n, "{\"area_code\":\"110105001001\"}"));
+        o = upl_col_str(aft, i, &n);
+        ck_assert(is(o, n, "{\"area_code\":\"110105001002\"}"));
+    }
+    ck_assert_int_eq(moves, 1);
+    upl_table_free(t);
+    upl_audit_report rep;
+    ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
+    ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
+    upl_registry_close(r);
+    free(w19);
+    free(w20);
+}
+END_TEST
+
 Suite *suite_registry_bulk(void) {
     Suite *s = suite_create("registry_bulk");
     TCase *tc = tcase_create("paths");
@@ -290,6 +460,7 @@ Suite *suite_registry_bulk(void) {
     tcase_add_loop_test(tc, test_large_file_ahead, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_copy_escaping, BACKEND_SQLITE, BACKEND_PG + 1);
     tcase_add_loop_test(tc, test_copy_background, BACKEND_SQLITE, BACKEND_PG + 1);
+    tcase_add_loop_test(tc, test_next_wave_changes, 0, 2 * (BACKEND_PG + 1));
     suite_add_tcase(s, tc);
     return s;
 }
