@@ -226,9 +226,10 @@ static char *pg_schema_uri(const char *base, const char *schema) {
  *      in batches), households 0-2999 with changed incomes and causes,
  *      a member added in every fifth household (h % 5 == 3) and the last
  *      member gone from another fifth (h % 5 == 4, size > 1);
- *   E: wave 2021 again (the stored wave diffed and audited one household
- *      at a time), households 0-599: other incomes, the member added in D
- *      gone again where h is even, the same members removed. */
+ *   E: wave 2021 again, households 0-2999 (the stored waves read and
+ *      diffed a batch at a time, audited per household): other incomes,
+ *      the member added in D gone again where h is even, the same members
+ *      removed. (C is the one-by-one path's diff: no preload.) */
 static const char check_header[] =
     "household_code,area_code,village,head_name,household_size,household_phone,bank_account,poverty_attribute,"
     "main_poverty_cause,other_poverty_causes,income_net,cultivated_land_mu,person_code,name,sex,id_number,"
@@ -373,7 +374,7 @@ static int check_mode(const char *dir, const char *uri_in, const char *out_path)
     write_check_file(b, 0, 10300, 1);
     write_check_file(c, 10240, 120, 2);
     write_check_file(d, 0, 3000, 3);
-    write_check_file(e, 0, 600, 4);
+    write_check_file(e, 0, 3000, 4);
     /* A fixed key: the blind index (compared in clear) is the same in every run. */
     remove(key);
     int kfd = open(key, O_WRONLY | O_CREAT | O_TRUNC, 0600);

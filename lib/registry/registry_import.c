@@ -419,6 +419,7 @@ typedef struct ictx {
      * path. Their strings stay in the arena too. */
     struct pending_hh *upd;
     size_t n_upd;
+    upl_stmt *st_hw_old_batch, *st_mw_del_batch;   /* HH_BATCH ids each, prepared on first use */
     upl_stmt *st_hh_batch[HH_BATCH + 1], *st_hw_batch[HH_BATCH + 1];
     /* Households already in the registry, read in one query when there are
      * not many more of them than in the file (preload_households); else
@@ -717,7 +718,8 @@ fail:
 static void finalize_all(ictx *c) {
     upl_db *db = c->r->db;
     upl_stmt **all[] = { &c->st_hh_find, &c->st_hh_up, &c->st_hw_old, &c->st_hw_up, &c->st_mb_up, &c->st_mw_del,
-                         &c->st_mw_ins, &c->st_conflict_find, &c->st_conflict_ins, &c->st_quar };
+                         &c->st_mw_ins, &c->st_conflict_find, &c->st_conflict_ins, &c->st_quar,
+                         &c->st_hw_old_batch, &c->st_mw_del_batch };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (*all[i]) db->vt->finalize(*all[i]);
         *all[i] = NULL;
@@ -912,6 +914,11 @@ typedef struct pending_hh {
     member_parse *mps;     /* owned; n_live members, duplicates folded */
     size_t n_live;
     int64_t id;
+    /* registered households (ictx.upd): */
+    bool diff;             /* the stored wave may exist: diffed and replaced */
+    int64_t known_id;      /* the id preloaded */
+    char old_area[16];     /* the stored area (a move is audited) */
+    size_t n_members;      /* members as counted for the audit diff */
 } pending_hh;
 
 /* A member row to write and the household it belongs to. */
@@ -1229,7 +1236,67 @@ static void common_area(const char *a, const char *b, char out[13]) {
     out[0] = 0;
 }
 
-/* Compare old and new household-wave values; append changed fields to JSON. */
+/* Compare a stored household wave (the current row of st: the member count
+ * in column base, then the present LV_HW fields in fields[] order) with the
+ * new values; append the changed fields to before/after as ",\"f\":v". */
+static void diff_wave(ictx *c, upl_stmt *st, int base, const pval *hv, size_t n_members, upl_sbuf *before,
+                      upl_sbuf *after) {
+    const upl_db_vt *vt = c->r->db->vt;
+    int k = base + 1;
+    int64_t old_members = vt->col_i64(st, base);
+    if (old_members != (int64_t)n_members) {
+        upl_sbuf_fmt(before, ",\"members\":%lld", (long long)old_members);
+        upl_sbuf_fmt(after, ",\"members\":%zu", n_members);
+    }
+    for (int f = 0; f < N_FIELDS; f++) {
+        if (fields[f].lv != LV_HW || !field_present(c, f)) continue;
+        int col = k++;
+        bool old_null = vt->col_is_null(st, col);
+        bool same;
+        char oldbuf[64], newbuf[64];
+        const char *os = NULL, *ns = NULL;
+        if (old_null || !hv[f].is_present) same = old_null == !hv[f].is_present;
+        else if (fields[f].t == FT_DEC) same = vt->col_f64(st, col) == hv[f].d;
+        else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL)
+            same = vt->col_i64(st, col) == hv[f].i;
+        else { const char *o = vt->col_text(st, col, NULL); same = o && !strcmp(o, hv[f].s); }
+        if (same) continue;
+        if (!old_null) {
+            if (fields[f].t == FT_DEC) { snprintf(oldbuf, sizeof oldbuf, "%.17g", vt->col_f64(st, col)); os = oldbuf; }
+            else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL) {
+                snprintf(oldbuf, sizeof oldbuf, "%lld", (long long)vt->col_i64(st, col)); os = oldbuf;
+            } else os = vt->col_text(st, col, NULL);
+        }
+        if (hv[f].is_present) {
+            if (fields[f].t == FT_DEC) { snprintf(newbuf, sizeof newbuf, "%.17g", hv[f].d); ns = newbuf; }
+            else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL) {
+                snprintf(newbuf, sizeof newbuf, "%lld", (long long)hv[f].i); ns = newbuf;
+            } else ns = hv[f].s;
+        }
+        upl_sbuf_fmt(before, ",\"%s\":", fields[f].name);
+        if (os) upl_sbuf_json(before, os); else upl_sbuf_str(before, "null");
+        upl_sbuf_fmt(after, ",\"%s\":", fields[f].name);
+        if (ns) upl_sbuf_json(after, ns); else upl_sbuf_str(after, "null");
+    }
+}
+
+/* The household.update audit entry of a diff (nothing when no field changed). */
+static int audit_update(ictx *c, const char *code, upl_sbuf *before, upl_sbuf *after) {
+    int rc = UPL_OK;
+    if (before->len || after->len) {
+        UPL_FAIL_IF(before->failed || after->failed, c->err, UPL_ENOMEM, "out of memory");
+        before->s[0] = '{'; after->s[0] = '{';
+        upl_sbuf_str(before, "}"); upl_sbuf_str(after, "}");
+        char obj[160];
+        snprintf(obj, sizeof obj, "household:%s:%d", code, c->wave);
+        UPL_FAIL_IF(before->failed || after->failed, c->err, UPL_ENOMEM, "out of memory");
+        UPL_TRY(upl_reg_audit(c->r, "household.update", obj, before->s, after->s, c->err));
+    }
+fail:
+    return rc;
+}
+
+/* Compare old and new household-wave values; audit the changed fields. */
 static int audit_diff(ictx *c, const char *code, int64_t hh_id, const pval *hv, size_t n_members) {
     int rc;
     upl_db *db = c->r->db;
@@ -1241,53 +1308,10 @@ static int audit_diff(ictx *c, const char *code, int64_t hh_id, const pval *hv, 
     UPL_TRY(vt->bind_i64(c->st_hw_old, 2, c->wave) ? upl_error_set(c->err, UPL_ENOMEM, "out of memory") : UPL_OK);
     UPL_TRY(vt->step(c->st_hw_old, &row, c->err));
     if (!row) { rc = UPL_OK; goto fail; }   /* a new wave for this household: the import entry covers it */
-    int k = 1;
-    int64_t old_members = vt->col_i64(c->st_hw_old, 0);
-    if (old_members != (int64_t)n_members) {
-        upl_sbuf_fmt(&before, ",\"members\":%lld", (long long)old_members);
-        upl_sbuf_fmt(&after, ",\"members\":%zu", n_members);
-    }
-    for (int f = 0; f < N_FIELDS; f++) {
-        if (fields[f].lv != LV_HW || !field_present(c, f)) continue;
-        int col = k++;
-        bool old_null = vt->col_is_null(c->st_hw_old, col);
-        bool same;
-        char oldbuf[64], newbuf[64];
-        const char *os = NULL, *ns = NULL;
-        if (old_null || !hv[f].is_present) same = old_null == !hv[f].is_present;
-        else if (fields[f].t == FT_DEC) same = vt->col_f64(c->st_hw_old, col) == hv[f].d;
-        else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL)
-            same = vt->col_i64(c->st_hw_old, col) == hv[f].i;
-        else { const char *o = vt->col_text(c->st_hw_old, col, NULL); same = o && !strcmp(o, hv[f].s); }
-        if (same) continue;
-        if (!old_null) {
-            if (fields[f].t == FT_DEC) { snprintf(oldbuf, sizeof oldbuf, "%.17g", vt->col_f64(c->st_hw_old, col)); os = oldbuf; }
-            else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL) {
-                snprintf(oldbuf, sizeof oldbuf, "%lld", (long long)vt->col_i64(c->st_hw_old, col)); os = oldbuf;
-            } else os = vt->col_text(c->st_hw_old, col, NULL);
-        }
-        if (hv[f].is_present) {
-            if (fields[f].t == FT_DEC) { snprintf(newbuf, sizeof newbuf, "%.17g", hv[f].d); ns = newbuf; }
-            else if (fields[f].t == FT_INT || fields[f].t == FT_MONEY || fields[f].t == FT_BOOL) {
-                snprintf(newbuf, sizeof newbuf, "%lld", (long long)hv[f].i); ns = newbuf;
-            } else ns = hv[f].s;
-        }
-        upl_sbuf_fmt(&before, ",\"%s\":", fields[f].name);
-        if (os) upl_sbuf_json(&before, os); else upl_sbuf_str(&before, "null");
-        upl_sbuf_fmt(&after, ",\"%s\":", fields[f].name);
-        if (ns) upl_sbuf_json(&after, ns); else upl_sbuf_str(&after, "null");
-    }
+    diff_wave(c, c->st_hw_old, 0, hv, n_members, &before, &after);
     vt->reset(c->st_hw_old);
     c->sum->households_updated++;
-    if (before.len || after.len) {
-        UPL_FAIL_IF(before.failed || after.failed, c->err, UPL_ENOMEM, "out of memory");
-        before.s[0] = '{'; after.s[0] = '{';
-        upl_sbuf_str(&before, "}"); upl_sbuf_str(&after, "}");
-        char obj[160];
-        snprintf(obj, sizeof obj, "household:%s:%d", code, c->wave);
-        UPL_FAIL_IF(before.failed || after.failed, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(upl_reg_audit(c->r, "household.update", obj, before.s, after.s, c->err));
-    }
+    UPL_TRY(audit_update(c, code, &before, &after));
     rc = UPL_OK;
 fail:
     vt->reset(c->st_hw_old);
@@ -1993,12 +2017,104 @@ fail:
     return rc;
 }
 
-/* The waiting registered households (see ictx.upd). The arena is left
- * alone: the household being processed may hold strings in it. */
+/* A statement over the ids of up to HH_BATCH households: `head` then
+ * "(?, ..., ?)" with HH_BATCH placeholders (unused ones bound to 0, an id
+ * no row has). */
+static int ids_statement(ictx *c, upl_stmt **slot, const char *head) {
+    int rc = UPL_OK;
+    upl_sbuf b = {0};
+    if (*slot) return UPL_OK;
+    upl_sbuf_str(&b, head);
+    for (int i = 0; i < HH_BATCH; i++) upl_sbuf_str(&b, i ? ", ?" : "(?");
+    upl_sbuf_str(&b, ")");
+    UPL_FAIL_IF(b.failed, c->err, UPL_ENOMEM, "out of memory");
+    UPL_TRY(c->r->db->vt->prepare(c->r->db, b.s, slot, c->err));
+fail:
+    upl_sbuf_free(&b);
+    return rc;
+}
+
+static int bind_batch_ids(ictx *c, upl_stmt *st) {
+    const upl_db_vt *vt = c->r->db->vt;
+    int k = 1, rc = vt->bind_i64(st, k++, c->wave);
+    for (size_t i = 0; !rc && i < HH_BATCH; i++)
+        rc = vt->bind_i64(st, k++, i < c->n_upd && c->upd[i].diff ? c->upd[i].known_id : 0);
+    return rc ? upl_error_set(c->err, UPL_ENOMEM, "out of memory") : UPL_OK;
+}
+
+/* The waiting registered households (see ictx.upd), in the order of the
+ * one-by-one path: their stored waves read in one query and diffed here,
+ * the audit entries (household.update, household.move) appended in file
+ * order, their member-wave rows of this wave deleted in one statement,
+ * then the batch upserts. The arena is left alone: the household being
+ * processed may hold strings in it. */
 static int flush_updates(ictx *c) {
-    if (!c->n_upd) return UPL_OK;
-    int rc = write_hh_batch(c, c->upd, (int)c->n_upd);
-    for (size_t i = 0; i < c->n_upd; i++) { upl_free(c->upd[i].mps); c->upd[i].mps = NULL; }
+    int rc = UPL_OK;
+    const upl_db_vt *vt = c->r->db->vt;
+    size_t n = c->n_upd;
+    upl_sbuf *bef = NULL, *aft = NULL;
+    bool *found = NULL, any_diff = false;
+    if (!n) return UPL_OK;
+    for (size_t i = 0; i < n; i++) any_diff |= c->upd[i].diff;
+    if (any_diff) {
+        bef = upl_calloc(n, sizeof *bef);
+        aft = upl_calloc(n, sizeof *aft);
+        found = upl_calloc(n, sizeof *found);
+        UPL_FAIL_IF(!bef || !aft || !found, c->err, UPL_ENOMEM, "out of memory");
+        char *head = upl_asprintf("SELECT w.household_id, (SELECT COUNT(*) FROM member_wave m WHERE"
+                                  " m.household_id = w.household_id AND m.wave = w.wave) AS n_members%s"
+                                  " FROM household_wave w WHERE w.wave = ? AND w.household_id IN ", c->hw_cols);
+        UPL_FAIL_IF(!head, c->err, UPL_ENOMEM, "out of memory");
+        rc = ids_statement(c, &c->st_hw_old_batch, head);
+        upl_free(head);
+        UPL_TRY(rc);
+        upl_stmt *st = c->st_hw_old_batch;
+        vt->reset(st);
+        UPL_TRY(bind_batch_ids(c, st));
+        bool row = false;
+        UPL_TRY(vt->step(st, &row, c->err));
+        while (row) {
+            int64_t hid = vt->col_i64(st, 0);
+            for (size_t i = 0; i < n; i++) {
+                pending_hh *p = &c->upd[i];
+                if (!p->diff || found[i] || p->known_id != hid) continue;
+                found[i] = true;
+                diff_wave(c, st, 1, p->hv, p->n_members, &bef[i], &aft[i]);
+                break;
+            }
+            UPL_TRY(vt->step(st, &row, c->err));
+        }
+        vt->reset(st);
+    }
+    for (size_t i = 0; i < n; i++) {
+        pending_hh *p = &c->upd[i];
+        if (found && found[i]) {
+            c->sum->households_updated++;
+            UPL_TRY(audit_update(c, p->code, &bef[i], &aft[i]));
+        }
+        if (strcmp(p->old_area, p->area)) {
+            char obj[160], before[64], after[64];
+            snprintf(obj, sizeof obj, "household:%s", p->code);
+            snprintf(before, sizeof before, "{\"area_code\":\"%s\"}", p->old_area);
+            snprintf(after, sizeof after, "{\"area_code\":\"%s\"}", p->area);
+            UPL_TRY(upl_reg_audit(c->r, "household.move", obj, before, after, c->err));
+        }
+    }
+    if (any_diff) {
+        UPL_TRY(ids_statement(c, &c->st_mw_del_batch, "DELETE FROM member_wave WHERE wave = ? AND household_id IN "));
+        vt->reset(c->st_mw_del_batch);
+        UPL_TRY(bind_batch_ids(c, c->st_mw_del_batch));
+        UPL_TRY(step_done(c, c->st_mw_del_batch));
+        vt->reset(c->st_mw_del_batch);
+    }
+    UPL_TRY(write_hh_batch(c, c->upd, (int)n));
+fail:
+    if (c->st_hw_old_batch) vt->reset(c->st_hw_old_batch);
+    for (size_t i = 0; bef && i < n; i++) { upl_sbuf_free(&bef[i]); upl_sbuf_free(&aft[i]); }
+    upl_free(bef);
+    upl_free(aft);
+    upl_free(found);
+    for (size_t i = 0; i < n; i++) { upl_free(c->upd[i].mps); c->upd[i].mps = NULL; }
     c->n_upd = 0;
     return rc;
 }
@@ -2356,25 +2472,22 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
         c->n_pend++;
         pending_owns = true;
         c->sum->households_new++;
-    } else if (c->wave_absent && lk && !lk->is_long) {
-        /* Registered before the import, and the wave is new (the next
-         * year's export): nothing stored to diff, no member-wave rows to
-         * replace. Queued and written HH_BATCH at a time (flush_updates);
-         * the move is audited now, in the order of the one-by-one path. */
-        if (strcmp(existing_area, area)) {
-            char obj[160], before[64], after[64];
-            snprintf(obj, sizeof obj, "household:%s", code);
-            snprintf(before, sizeof before, "{\"area_code\":\"%s\"}", existing_area);
-            snprintf(after, sizeof after, "{\"area_code\":\"%s\"}", area);
-            UPL_TRY(upl_reg_audit(c->r, "household.move", obj, before, after, c->err));
-        }
+    } else if (lk && !lk->is_long) {
+        /* Registered before the import (preloaded): queued and written
+         * HH_BATCH at a time (flush_updates), stored waves read and diffed
+         * in one query per batch — none when no household had this wave
+         * when the import began (wave_absent: the next year's export). */
         pending_hh *p = &c->upd[c->n_upd];
         memset(p, 0, sizeof *p);
         snprintf(p->code, sizeof p->code, "%s", code);
         snprintf(p->area, sizeof p->area, "%s", area);
+        snprintf(p->old_area, sizeof p->old_area, "%s", existing_area);
         memcpy(p->hv, hv, sizeof hv);
         p->mps = mps;
         p->n_live = n_live;
+        p->n_members = n_members;
+        p->known_id = existing_id;
+        p->diff = !c->wave_absent;
         c->n_upd++;
         pending_owns = true;
     } else {

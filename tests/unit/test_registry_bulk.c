@@ -291,6 +291,49 @@ static void synth_id(int h, int m, char id[19]) {
     reg_make_id(d17, id);
 }
 
+/* The 2020 file of test_next_wave_changes; `correction`: the same wave
+ * again with A000005's income 9,999.25 and A000013's added member gone. */
+static size_t write_next_wave(const char *path, bool correction, int sizes20[70]) {
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("household_code,area_code,household_size,main_poverty_cause,income_net,person_code,name,sex,"
+          "id_number,relation_to_head,health_status\n", f);
+    size_t rows20 = 0;
+    for (int h = 0; h < 70; h++) {
+        bool add = h % 5 == 3 && !(correction && h == 13);
+        int size = 1 + h % 4, keep = size - (h % 5 == 4 && size > 1), n20 = keep + add;
+        int inc = correction && h == 5 ? 9999 : 7000 + h;
+        sizes20[h] = n20;
+        const char *area = h == 10 ? "110105001002" : "110105001001";
+        for (int m = 0; m < n20; m++) {
+            char id[19];
+            if (m < keep) synth_id(h, m, id);
+            else {
+                char d17[32];
+                snprintf(d17, sizeof d17, "11010520100101%03d", h);
+                reg_make_id(d17, id);
+            }
+            const char *sex = ((id[16] - '0') % 2) ? "男" : "女";
+            if (m < keep)
+                fprintf(f, "A%06d,%s,%d,因学,%d.25,A%06d_%d,成员%d,%s,%s,%s,健康\n", h, area, n20, inc, h, m, m, sex, id,
+                        m == 0 ? "户主" : (m == 1 ? "配偶" : "之子"));
+            else
+                fprintf(f, "A%06d,%s,%d,因学,%d.25,A%06d_new,新成员,%s,%s,之子,健康\n", h, area, n20, inc, h, sex, id);
+            rows20++;
+        }
+        if (h == 20 || h == 50) {
+            char d17[32], id[19];
+            snprintf(d17, sizeof d17, "11010520200101%03d", h);
+            reg_make_id(d17, id);
+            fprintf(f, "N%d,110105001003,1,因病,100.00,N%d_0,新户%d,%s,%s,户主,健康\n", h, h, h,
+                    ((id[16] - '0') % 2) ? "男" : "女", id);
+            rows20++;
+        }
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    return rows20;
+}
+
 /* The next wave of 70 registered households (more than one batch of 64)
  * with changes: income_net of every household, a member added where
  * h % 5 == 3 (a new ID), the last member gone where h % 5 == 4 (size > 1),
@@ -323,42 +366,8 @@ START_TEST(test_next_wave_changes) {
     size_t rows19 = reg_write_synthetic(w19, "110105001001", "A", 70, 1);
     ck_assert_uint_eq(import_file(r, w19, 2019).households_new, 70);
     char *w20 = unit_tmp_path("bulknext_2020.csv");
-    FILE *f = fopen(w20, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("household_code,area_code,household_size,main_poverty_cause,income_net,person_code,name,sex,"
-          "id_number,relation_to_head,health_status\n", f);
-    size_t rows20 = 0;
     int sizes20[70];
-    for (int h = 0; h < 70; h++) {
-        int size = 1 + h % 4, keep = size - (h % 5 == 4 && size > 1), n20 = keep + (h % 5 == 3);
-        sizes20[h] = n20;
-        const char *area = h == 10 ? "110105001002" : "110105001001";
-        for (int m = 0; m < n20; m++) {
-            char id[19];
-            if (m < keep) synth_id(h, m, id);
-            else {
-                char d17[32];
-                snprintf(d17, sizeof d17, "11010520100101%03d", h);
-                reg_make_id(d17, id);
-            }
-            const char *sex = ((id[16] - '0') % 2) ? "男" : "女";
-            if (m < keep)
-                fprintf(f, "A%06d,%s,%d,因学,%d.25,A%06d_%d,成员%d,%s,%s,%s,健康\n", h, area, n20, 7000 + h, h, m, m, sex, id,
-                        m == 0 ? "户主" : (m == 1 ? "配偶" : "之子"));
-            else
-                fprintf(f, "A%06d,%s,%d,因学,%d.25,A%06d_new,新成员,%s,%s,之子,健康\n", h, area, n20, 7000 + h, h, sex, id);
-            rows20++;
-        }
-        if (h == 20 || h == 50) {
-            char d17[32], id[19];
-            snprintf(d17, sizeof d17, "11010520200101%03d", h);
-            reg_make_id(d17, id);
-            fprintf(f, "N%d,110105001003,1,因病,100.00,N%d_0,新户%d,%s,%s,户主,健康\n", h, h, h,
-                    ((id[16] - '0') % 2) ? "男" : "女", id);
-            rows20++;
-        }
-    }
-    ck_assert_int_eq(fclose(f), 0);
+    size_t rows20 = write_next_wave(w20, false, sizes20);
     upl_import_summary s = import_file(r, w20, 2020);
     ck_assert_uint_eq(s.households_new, 2);
     ck_assert_uint_eq(s.households_accepted, 72);
@@ -442,12 +451,59 @@ START_TEST(test_next_wave_changes) {
     }
     ck_assert_int_eq(moves, 1);
     upl_table_free(t);
+    /* A correction of wave 2020 (every household preloaded, the stored
+     * waves read a batch at a time): two households changed, each audited
+     * with exactly its changes (money in fen; members counted); every
+     * household of the file had the wave, so all 72 are "updated". */
+    char *w20b = unit_tmp_path("bulknext_2020b.csv");
+    size_t rows20b = write_next_wave(w20b, true, sizes20);
+    ck_assert_uint_eq(rows20b, rows20 - 1);
+    int64_t seq0 = reg_stat(r, "audit_rows");
+    s = import_file(r, w20b, 2020);
+    ck_assert_uint_eq(s.households_updated, 72);
+    ck_assert_uint_eq(s.households_new, 0);
+    ck_assert_int_eq(upl_audit_list(r, seq0, &t, &err), UPL_OK);
+    act = upl_table_find(t, "action"); obj = upl_table_find(t, "object");
+    bef = upl_table_find(t, "before"); aft = upl_table_find(t, "after");
+    static const char *const upd[][3] = {
+        { "household:A000005:2020", "{\"income_net\":\"700525\"}", "{\"income_net\":\"999925\"}" },
+        { "household:A000013:2020", "{\"members\":3,\"household_size\":\"3\"}",
+          "{\"members\":2,\"household_size\":\"2\"}" },
+    };
+    int n_upd = 0;
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        size_t n;
+        const char *a = upl_col_str(act, i, &n);
+        if (!is(a, n, "household.update")) continue;
+        ck_assert_int_lt(n_upd, 2);
+        const char *o = upl_col_str(obj, i, &n);
+        ck_assert_msg(is(o, n, upd[n_upd][0]), "update %d of `%.*s`", n_upd, (int)n, o);
+        o = upl_col_str(bef, i, &n);
+        ck_assert_msg(is(o, n, upd[n_upd][1]), "before `%.*s`", (int)n, o);
+        o = upl_col_str(aft, i, &n);
+        ck_assert_msg(is(o, n, upd[n_upd][2]), "after `%.*s`", (int)n, o);
+        n_upd++;
+    }
+    ck_assert_int_eq(n_upd, 2);
+    upl_table_free(t);
+    ck_assert_int_eq(upl_registry_wave_table(r, 2020, NULL, &t, &err), UPL_OK);
+    ck_assert_uint_eq(upl_table_n_rows(t), rows20b);
+    expect(t, "A000013_1", "name", "成员1");
+    upl_column *ic = upl_table_find(t, "income_net"), *kc = upl_table_find(t, "person_code");
+    for (size_t i = 0; i < upl_table_n_rows(t); i++) {
+        size_t n;
+        const char *k = upl_col_str(kc, i, &n);
+        ck_assert(!is(k, n, "A000013_new"));
+        if (is(k, n, "A000005_0")) ck_assert(ic->v.f64[i] == 9999.25);
+    }
+    upl_table_free(t);
     upl_audit_report rep;
     ck_assert_int_eq(upl_audit_verify(r, &rep, &err), UPL_OK);
     ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
     upl_registry_close(r);
     free(w19);
     free(w20);
+    free(w20b);
 }
 END_TEST
 
