@@ -1280,6 +1280,14 @@ static void diff_wave(ictx *c, upl_stmt *st, int base, const pval *hv, size_t n_
     }
 }
 
+/* An audit entry of the household and conflict passes: added to the
+ * import's batch (registry_audit.c; the same rows, chain and order as one
+ * upl_reg_audit call each, without four statements per entry). */
+static int audit_entry(ictx *c, const char *action, const char *object, const char *before, const char *after) {
+    if (c->r->audit_batch) return upl_reg_audit_batch_add(c->r->audit_batch, action, object, before, after, c->err);
+    return upl_reg_audit(c->r, action, object, before, after, c->err);
+}
+
 /* The household.update audit entry of a diff (nothing when no field changed). */
 static int audit_update(ictx *c, const char *code, upl_sbuf *before, upl_sbuf *after) {
     int rc = UPL_OK;
@@ -1290,7 +1298,7 @@ static int audit_update(ictx *c, const char *code, upl_sbuf *before, upl_sbuf *a
         char obj[160];
         snprintf(obj, sizeof obj, "household:%s:%d", code, c->wave);
         UPL_FAIL_IF(before->failed || after->failed, c->err, UPL_ENOMEM, "out of memory");
-        UPL_TRY(upl_reg_audit(c->r, "household.update", obj, before->s, after->s, c->err));
+        UPL_TRY(audit_entry(c, "household.update", obj, before->s, after->s));
     }
 fail:
     return rc;
@@ -1541,7 +1549,7 @@ static int detect_conflicts(ictx *c) {
         snprintf(obj, sizeof obj, "conflict:%.120s:%.120s", ha, hb);
         snprintf(after, sizeof after, "{\"kind\":\"%s\",\"id\":\"%.24s\",\"escalate_to\":\"%s\"}", kind,
                  h->masked, lca);
-        UPL_TRY(upl_reg_audit(c->r, "conflict.open", obj, NULL, after, c->err));
+        UPL_TRY(audit_entry(c, "conflict.open", obj, NULL, after));
     }
     rc = UPL_OK;
 fail:
@@ -2097,7 +2105,7 @@ static int flush_updates(ictx *c) {
             snprintf(obj, sizeof obj, "household:%s", p->code);
             snprintf(before, sizeof before, "{\"area_code\":\"%s\"}", p->old_area);
             snprintf(after, sizeof after, "{\"area_code\":\"%s\"}", p->area);
-            UPL_TRY(upl_reg_audit(c->r, "household.move", obj, before, after, c->err));
+            UPL_TRY(audit_entry(c, "household.move", obj, before, after));
         }
     }
     if (any_diff) {
@@ -2520,7 +2528,7 @@ static int process_household(ictx *c, const size_t *rows, size_t n_rows, const h
             snprintf(obj, sizeof obj, "household:%s", code);
             snprintf(before, sizeof before, "{\"area_code\":\"%s\"}", existing_area);
             snprintf(after, sizeof after, "{\"area_code\":\"%s\"}", area);
-            UPL_TRY(upl_reg_audit(c->r, "household.move", obj, before, after, c->err));
+            UPL_TRY(audit_entry(c, "household.move", obj, before, after));
         }
         {
             int k = 1;
@@ -2784,6 +2792,8 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     int32_t *group_of = NULL;
     smap groups = {0};
     bool in_tx = false, bulk_cache = false;
+    upl_reg_audit_batch audit;
+    memset(&audit, 0, sizeof audit);
     memset(&c, 0, sizeof c);
     memset(sum, 0, sizeof *sum);
     if (!opt_in) { upl_import_options_init(&defaults); opt_in = &defaults; }
@@ -2871,6 +2881,9 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     /* One transaction for the whole import. */
     UPL_TRY(r->db->vt->begin(r->db, err));
     in_tx = true;
+    /* Nothing else is audited while households are processed and conflicts
+     * opened, so their entries are batched (flushed before the import entry). */
+    upl_reg_audit_batch_begin(r, &audit);
     UPL_TRY(begin_import(&c, sha256));
     sum->import_id = c.import_id;
     UPL_TRY(defer_indexes(&c, nr));
@@ -2932,6 +2945,8 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
      * ANALYZE inside the transaction samples this transaction's rows too. */
     if (c.bulk && c.is_pg) UPL_TRY(r->db->vt->exec(r->db, "ANALYZE household, household_wave, member, member_wave", err));
     UPL_TRY(detect_conflicts(&c));
+    UPL_TRY(upl_reg_audit_batch_flush(&audit, err));
+    upl_reg_audit_batch_end(&audit);
     finalize_all(&c);
     UPL_TRY(upl_db_run(r->db, "UPDATE import_file SET rows_read = ?, rows_accepted = ?, rows_quarantined = ?,"
                               " households_accepted = ?, households_quarantined = ?, conflicts = ? WHERE id = ?",
@@ -2983,6 +2998,7 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     rc = UPL_OK;
 fail:
     ahead_stop(&c);
+    upl_reg_audit_batch_end(&audit);
     finalize_all(&c);
     if (in_tx) r->db->vt->rollback(r->db);
     if (bulk_cache) (void)r->db->vt->exec(r->db, "PRAGMA cache_size=-131072; PRAGMA threads = 0", NULL);

@@ -77,6 +77,9 @@ struct upl_registry {
     int role;
     int64_t account_id;   /* 0 = local operator */
     bool in_tx;
+    /* The batch of audit entries being built (registry_audit.c), if any:
+     * upl_reg_audit writes it out first, so entries keep their order. */
+    struct upl_reg_audit_batch *audit_batch;
 };
 
 /* ---- helpers (registry_store.c) ------------------------------------------ */
@@ -129,6 +132,33 @@ int upl_reg_require_scope(upl_registry *r, const char *area_code, const char *wh
 /* Audit append within the caller's transaction (registry_audit.c). */
 int upl_reg_audit(upl_registry *r, const char *action, const char *object, const char *before,
                   const char *after, upl_error *err);
+
+/* Batched audit appends within the caller's transaction: the rows are the
+ * ones the same sequence of upl_reg_audit calls would write (same seq, at,
+ * hash chain), but the chain head is locked and read once per batch, each
+ * hash is computed at _add, and _flush writes the rows with one COPY
+ * (PostgreSQL) or 64-row INSERTs (SQLite) and the head with one statement.
+ * _add flushes by itself every UPL_AUDIT_BATCH_MAX entries; upl_reg_audit
+ * flushes an attached batch before its own entry. On any error the caller
+ * must roll its transaction back (rows may be half written). _end drops
+ * unflushed entries and detaches the batch; always call it. */
+#define UPL_AUDIT_BATCH_MAX 4096
+typedef struct upl_reg_audit_entry upl_reg_audit_entry;
+typedef struct upl_reg_audit_batch {
+    upl_registry *r;
+    bool open;                 /* head read (and locked) for the entries waiting */
+    bool had_head;             /* upl_meta.audit_head existed then */
+    int64_t seq;               /* seq of the last entry added */
+    char prev[65];             /* and its hash */
+    upl_reg_audit_entry **e;
+    size_t n, cap;
+    upl_stmt *ins;             /* SQLite: the prepared 64-row INSERT */
+} upl_reg_audit_batch;
+void upl_reg_audit_batch_begin(upl_registry *r, upl_reg_audit_batch *b);
+int upl_reg_audit_batch_add(upl_reg_audit_batch *b, const char *action, const char *object, const char *before,
+                            const char *after, upl_error *err);
+int upl_reg_audit_batch_flush(upl_reg_audit_batch *b, upl_error *err);
+void upl_reg_audit_batch_end(upl_reg_audit_batch *b);
 
 /* Migrations (registry_schema.c). */
 int upl_reg_migrate(upl_registry *r, bool no_migrate, upl_error *err);
