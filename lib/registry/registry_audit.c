@@ -76,9 +76,18 @@ static int write_head(upl_registry *r, bool had_head, int64_t seq, const char *h
     return upl_db_run(r->db, "INSERT INTO upl_meta (key, value) VALUES ('audit_head', ?)", err, "s", val);
 }
 
+/* The values a row stores, and so the values its hash covers (verify
+ * hashes what it reads back): object NULL is stored as "", before/after
+ * "" as NULL. Hashing the values as passed made such a row fail `verify`. */
+#define STORED_OBJECT(o) ((o) ? (o) : "")
+#define STORED_JSON(j) ((j) && *(j) ? (j) : NULL)
+
 int upl_reg_audit(upl_registry *r, const char *action, const char *object, const char *before,
                   const char *after, upl_error *err) {
     int rc;
+    object = STORED_OBJECT(object);
+    before = STORED_JSON(before);
+    after = STORED_JSON(after);
     char prev[65], hash[65], now[32];
     int64_t seq = 0;
     bool had_head = false;
@@ -91,7 +100,7 @@ int upl_reg_audit(upl_registry *r, const char *action, const char *object, const
     UPL_TRY(upl_db_run(r->db,
         "INSERT INTO audit_log (seq, at, actor, scope, action, object, before_json, after_json,"
         " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, "isssszzzss",
-        seq, now, r->actor, r->scope, action, object ? object : "", before, after, prev, hash));
+        seq, now, r->actor, r->scope, action, object, before, after, prev, hash));
     UPL_TRY(write_head(r, had_head, seq, hash, err));
     rc = UPL_OK;
 fail:
@@ -100,9 +109,7 @@ fail:
 
 /* ---- batched appends ---------------------------------------------------------
  * An entry is one allocation: the fixed fields, then action, object, before
- * and after as NUL-terminated texts. It holds exactly what upl_reg_audit
- * would bind: object NULL is stored as "", before/after NULL or "" as NULL
- * (the 'z' binding), while the hash, as there, covers the values passed. */
+ * and after as NUL-terminated texts, exactly what upl_reg_audit stores. */
 struct upl_reg_audit_entry {
     int64_t seq;
     char at[32], prev[65], hash[65];
@@ -150,8 +157,7 @@ int upl_reg_audit_batch_add(upl_reg_audit_batch *b, const char *action, const ch
     int rc;
     upl_registry *r = b->r;
     upl_reg_audit_entry *e = NULL;
-    const char *obj = object ? object : "";
-    const char *bef = before && *before ? before : NULL, *aft = after && *after ? after : NULL;
+    const char *obj = STORED_OBJECT(object), *bef = STORED_JSON(before), *aft = STORED_JSON(after);
     if (!b->open) {
         UPL_TRY(read_head(r, &b->seq, b->prev, &b->had_head, err));
         b->open = true;
@@ -170,7 +176,7 @@ int upl_reg_audit_batch_add(upl_reg_audit_batch *b, const char *action, const ch
     upl_reg_now(e->at);
     e->seq = b->seq + 1;
     memcpy(e->prev, b->prev, 65);
-    row_hash(r, e->prev, e->seq, e->at, r->actor, r->scope, action, object, before, after, e->hash);
+    row_hash(r, e->prev, e->seq, e->at, r->actor, r->scope, action, obj, bef, aft, e->hash);
     char *p = e->text;
     e->action = put(&p, action);
     e->object = put(&p, obj);
