@@ -108,15 +108,26 @@ static void *copy_thread(void *arg) {
     return NULL;
 }
 
-/* Wait for a COPY in flight; its error, if any, is this call's. */
+/* Wait for a COPY in flight; its error, if any, is this call's. A caller
+ * that cannot report an error (err NULL: finalize, close) leaves it
+ * pending for the next call that can, so a failed COPY is never lost: the
+ * next statement would otherwise succeed (outside a transaction) or fail
+ * with "current transaction is aborted", naming nothing. Only a rollback
+ * discards it (pg_drop_copy_error). */
 static int pg_sync(pg_db *d, upl_error *err) {
-    if (!d->busy) return UPL_OK;
-    pthread_join(d->th, NULL);
-    d->busy = false;
-    if (d->job.code == UPL_OK) return UPL_OK;
+    if (d->busy) {
+        pthread_join(d->th, NULL);
+        d->busy = false;
+    }
+    if (d->job.code == UPL_OK || !err) return d->job.code;
     int code = d->job.code;
     d->job.code = UPL_OK;
     return upl_error_set(err, code, "%s", d->job.msg);
+}
+
+static void pg_drop_copy_error(pg_db *d) {
+    (void)pg_sync(d, NULL);
+    d->job.code = UPL_OK;
 }
 
 static int pg_copy_wait(upl_db *db, upl_error *err) { return pg_sync((pg_db *)db, err); }
@@ -134,8 +145,8 @@ static int pg_copy_start(upl_db *db, int n, const char *const *sql, const char *
     d->job.n = n;
     for (int i = 0; i < n; i++) { d->job.sql[i] = sql[i]; d->job.data[i] = data[i]; d->job.len[i] = len[i]; }
     if (pthread_create(&d->th, NULL, copy_thread, d) != 0) {
-        copy_thread(d);                       /* no thread: send now */
-        return pg_sync(d, err);
+        copy_thread(d);                       /* no thread: send now; busy stays false */
+        return pg_sync(d, err);               /* reports job.code (it once returned OK here) */
     }
     d->busy = true;
     return UPL_OK;
@@ -157,7 +168,7 @@ static int pg_begin(upl_db *db, upl_error *err) { return pg_exec(db, "BEGIN ISOL
 static int pg_commit(upl_db *db, upl_error *err) { return pg_exec(db, "COMMIT", err); }
 static void pg_rollback(upl_db *db) {
     pg_db *d = (pg_db *)db;
-    (void)pg_sync(d, NULL);
+    pg_drop_copy_error(d);                    /* the rollback undoes the COPY too */
     if (PQtransactionStatus(d->c) != PQTRANS_IDLE) PQclear(PQexec(d->c, "ROLLBACK"));
 }
 
