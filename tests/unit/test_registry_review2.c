@@ -627,6 +627,65 @@ START_TEST(test_pg_copy_error_kept) {
 }
 END_TEST
 
+/* ---- 8. idempotency on the threaded paths ----------------------------------------
+ * A 24,000-row first load (worker thread; PostgreSQL: COPY thread and ids
+ * reserved with setval), the same file again (already imported: nothing
+ * written), then the same rows plus one household (a different file:
+ * a second bulk load into a registry that holds them): one household new,
+ * every stored household and member keeps its id, no household.update in
+ * the audit (nothing changed), the sequence continues after the largest id,
+ * and the audit chain verifies. */
+START_TEST(test_reimport_threaded_idempotent) {
+    int be = _i;
+    if (!reg_backend_available(be, "reimport_threaded_idempotent")) return;
+    upl_registry *r = reg_open_fresh(be, "rvidem", NULL, NULL);
+    char *a = unit_tmp_path("rvidem_a.csv"), *b = unit_tmp_path("rvidem_b.csv");
+    size_t rows = reg_write_synthetic(a, "110105001001", "I", 9700, 37);
+    ck_assert_uint_ge(rows, 20000);
+    upl_import_summary s = import_ok(r, a, 2023);
+    ck_assert_uint_eq(s.households_new, 9700);
+    int64_t hh_sum = q_i64(r, "SELECT SUM(id) FROM household"), mb_sum = q_i64(r, "SELECT SUM(id) FROM member");
+    int64_t hh_max = q_i64(r, "SELECT MAX(id) FROM household"), mb_max = q_i64(r, "SELECT MAX(id) FROM member");
+    ck_assert_int_eq(hh_max, 9700);                       /* ids 1..n, in file order */
+    ck_assert_int_eq(hh_sum, (int64_t)9700 * 9701 / 2);
+    ck_assert_int_eq(mb_max, (int64_t)rows);
+    ck_assert_int_eq(mb_sum, (int64_t)rows * ((int64_t)rows + 1) / 2);
+    int64_t n_audit = q_i64(r, "SELECT COUNT(*) FROM audit_log");
+    s = import_ok(r, a, 2023);
+    ck_assert(s.already_imported);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM audit_log"), n_audit);
+    /* b = a + one household (a copy of a's text with one more line). */
+    {
+        FILE *in = fopen(a, "rb"), *out = fopen(b, "wb");
+        ck_assert(in && out);
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, in)) > 0) ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+        fputs("NEW1,110105001001,1,因病,6000.00,NEW1_0,新户,男,110105200001010016,户主,健康\n", out);
+        fclose(in);
+        ck_assert_int_eq(fclose(out), 0);
+    }
+    s = import_ok(r, b, 2023);
+    ck_assert(!s.already_imported);
+    ck_assert_uint_eq(s.households_new, 1);
+    ck_assert_uint_eq(s.rows_accepted, rows + 1);
+    ck_assert_uint_eq(s.households_quarantined, 0);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM household"), 9701);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM member"), (int64_t)rows + 1);
+    ck_assert_int_eq(q_i64(r, "SELECT SUM(id) FROM household WHERE household_code <> 'NEW1'"), hh_sum);
+    ck_assert_int_eq(q_i64(r, "SELECT SUM(id) FROM member WHERE person_code <> 'NEW1_0'"), mb_sum);
+    ck_assert_int_gt(q_i64(r, "SELECT id FROM household WHERE household_code = 'NEW1'"), hh_max);
+    ck_assert_int_gt(q_i64(r, "SELECT id FROM member WHERE person_code = 'NEW1_0'"), mb_max);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM audit_log WHERE action = 'household.update'"), 0);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM member_wave"), (int64_t)rows + 1);
+    upl_error err = {0};
+    ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
+    free(a);
+    free(b);
+    upl_registry_close(r);
+}
+END_TEST
+
 Suite *suite_registry_review2(void) {
     Suite *s = suite_create("registry_review2");
     TCase *tc = tcase_create("core");
@@ -638,6 +697,7 @@ Suite *suite_registry_review2(void) {
     tcase_add_loop_test(tc, test_copy_thread_error, 0, 2);
     tcase_add_loop_test(tc, test_alloc_fail_threads, 0, 2);
     tcase_add_test(tc, test_pg_copy_error_kept);
+    tcase_add_loop_test(tc, test_reimport_threaded_idempotent, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
