@@ -4,7 +4,7 @@
  * a committed import survives a crash or power loss (WAL + FULL syncs the
  * log on every commit; NORMAL could lose the last transactions on power
  * loss, which a system of record must not). Write transactions start with
- * BEGIN IMMEDIATE so two writers queue on the busy timeout instead of
+ * BEGIN IMMEDIATE so two writers queue (up to WRITER_WAIT_MS) instead of
  * deadlocking on a lock upgrade. */
 #include <sqlite3.h>
 #include <string.h>
@@ -42,7 +42,25 @@ static int sq_exec(upl_db *db, const char *sql, upl_error *err) {
     return rc == SQLITE_OK ? UPL_OK : sq_err(d, rc, err, "exec");
 }
 
-static int sq_begin(upl_db *db, upl_error *err) { return sq_exec(db, "BEGIN IMMEDIATE", err); }
+/* Statements wait BUSY_MS for a lock; a write transaction waits longer:
+ * another process's import holds the write lock for its whole run (a
+ * county's first load: a minute or more), and a second importer or a
+ * correction should queue behind it, not fail after 10 s with "database
+ * is locked". When even that wait runs out the message says why. */
+#define BUSY_MS 10000
+#define WRITER_WAIT_MS 300000
+static int sq_begin(upl_db *db, upl_error *err) {
+    sq_db *d = (sq_db *)db;
+    sqlite3_busy_timeout(d->h, WRITER_WAIT_MS);
+    int rc = sqlite3_exec(d->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    sqlite3_busy_timeout(d->h, BUSY_MS);
+    if (rc == SQLITE_OK) return UPL_OK;
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return upl_error_set(err, UPL_EDB, "sqlite: the registry stayed locked by another writer (an import or a"
+                             " correction in another process) for %d s; try again when it has finished"
+                             " (登记库正被其他进程写入，请稍后重试)", WRITER_WAIT_MS / 1000);
+    return sq_err(d, rc, err, "begin");
+}
 static int sq_commit(upl_db *db, upl_error *err) { return sq_exec(db, "COMMIT", err); }
 static void sq_rollback(upl_db *db) {
     sq_db *d = (sq_db *)db;
@@ -178,7 +196,7 @@ int upl_sqlite_open(const char *path, upl_db **out, upl_error *err) {
         goto fail;
     }
     sqlite3_extended_result_codes(d->h, 1);
-    sqlite3_busy_timeout(d->h, 10000);
+    sqlite3_busy_timeout(d->h, BUSY_MS);
     /* journal_mode returns a row; sqlite3_exec discards it. The mode may
      * stay "delete" on file systems without shared memory; that is still
      * safe, only slower. */

@@ -6,6 +6,8 @@
  * the run (RV_RUN_FAILING=1 runs it) so the suite stays green. */
 #include <pthread.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <sqlite3.h>
 #include <sodium.h>
 #include "test_registry_util.h"
 #include "../../lib/registry/registry_int.h"
@@ -686,6 +688,53 @@ START_TEST(test_reimport_threaded_idempotent) {
 }
 END_TEST
 
+/* ---- 9. SQLite: a second writer queues behind a long import -----------------------
+ * Another process holds the registry's write lock for 12 s (an import of a
+ * large county holds it for its whole run). An import started meanwhile
+ * waits and then succeeds; it used to fail after the 10 s busy timeout
+ * with "sqlite: exec: database is locked". Fixed in registry_sqlite.c
+ * (sq_begin waits up to WRITER_WAIT_MS, with a clear message after). */
+START_TEST(test_sqlite_writer_queues) {
+    char *uri = NULL;
+    upl_registry *r = reg_open_fresh(BACKEND_SQLITE, "rvbusy", &uri, NULL);
+    char *path = unit_tmp_path("rvbusy.csv");
+    size_t rows = reg_write_synthetic(path, "110105001001", "Q", 50, 41);
+    int ready[2];
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        sqlite3 *h = NULL;
+        if (sqlite3_open(uri, &h) != SQLITE_OK || sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(2);
+        if (write(ready[1], "x", 1) != 1) _exit(2);
+        sleep(12);
+        _exit(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : 3);
+    }
+    close(ready[1]);
+    char c;
+    ck_assert_int_eq(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    upl_import_summary s;
+    upl_error err = {0};
+    int rc = import_rc(r, path, 2023, &s, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "lock holder failed: %d", status);
+    ck_assert_msg(rc == UPL_OK, "import behind a 12 s writer: %s", upl_error_message(&err));
+    ck_assert_uint_eq(s.households_new, 50);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM member"), (int64_t)rows);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(waited > 10.0, "the import did not wait for the lock (%.1f s)", waited);
+    free(path);
+    free(uri);
+    upl_registry_close(r);
+}
+END_TEST
+
 Suite *suite_registry_review2(void) {
     Suite *s = suite_create("registry_review2");
     TCase *tc = tcase_create("core");
@@ -698,6 +747,7 @@ Suite *suite_registry_review2(void) {
     tcase_add_loop_test(tc, test_alloc_fail_threads, 0, 2);
     tcase_add_test(tc, test_pg_copy_error_kept);
     tcase_add_loop_test(tc, test_reimport_threaded_idempotent, 0, 2);
+    tcase_add_test(tc, test_sqlite_writer_queues);
     suite_add_tcase(s, tc);
     return s;
 }
