@@ -356,13 +356,9 @@ START_TEST(test_nonce_unique) {
 }
 END_TEST
 
-/* ---- 4. two importers at once on one registry ------------------------------------
- * Two processes import two disjoint files (both "bulk": the registry is
- * empty when each starts) into one registry at the same moment. The
- * registry claims multi-user use: one must wait for the other, both must
- * succeed, every household of both files must be stored under its own ids
- * (no id taken twice, members in the right household). */
-static int child_import(const char *uri, const char *key, const char *path, int gate) {
+/* Exit code: 0 imported, 10 already imported, 2/3/4 failures. */
+static int child_import2(const char *uri, const char *key, const char *path, int gate, bool *unused) {
+    (void)unused;
     upl_registry_options o;
     upl_registry_options_init(&o);
     o.key_file = key;
@@ -375,7 +371,17 @@ static int child_import(const char *uri, const char *key, const char *path, int 
     int rc = import_rc(r, path, 2023, &s, &e);
     if (rc) fprintf(stderr, "rv concurrent importer %s: %s\n", path, upl_error_message(&e));
     upl_registry_close(r);
-    return rc == UPL_OK ? 0 : 3;
+    return rc != UPL_OK ? 3 : s.already_imported ? 10 : 0;
+}
+
+/* ---- 4. two importers at once on one registry ------------------------------------
+ * Two processes import two disjoint files (both "bulk": the registry is
+ * empty when each starts) into one registry at the same moment. The
+ * registry claims multi-user use: one must wait for the other, both must
+ * succeed, every household of both files must be stored under its own ids
+ * (no id taken twice, members in the right household). */
+static int child_import(const char *uri, const char *key, const char *path, int gate) {
+    return child_import2(uri, key, path, gate, NULL);
 }
 
 START_TEST(test_concurrent_importers) {
@@ -742,6 +748,63 @@ START_TEST(test_sqlite_writer_queues) {
 }
 END_TEST
 
+/* ---- 10. the same file by two importers at once ----------------------------------
+ * Idempotency under concurrency: two processes import the same file at the
+ * same moment. One imports it, the other must report "already imported"
+ * (UPL_OK, already_imported) — not fail, and not import it twice. */
+START_TEST(test_concurrent_same_file) {
+    int be = _i;
+    if (!reg_backend_available(be, "concurrent_same_file")) return;
+    if (!run_failing()) {
+        /* FAILS (both stores): the second importer fails with a unique
+         * violation on import_file.sha256 (SQLite: "UNIQUE constraint failed:
+         * import_file.sha256"; PostgreSQL: the deadlock of test 4 or
+         * "duplicate key value violates unique constraint"). The check
+         * "SELECT id FROM import_file WHERE sha256 = ?" in
+         * upl_registry_import_table() runs before BEGIN, outside the
+         * transaction, so both importers pass it. Fix in registry_import.c:
+         * repeat that check after BEGIN (and, on PostgreSQL, after the advisory
+         * lock of test 4), i.e. move the block "Idempotency: the same bytes
+         * were imported before" to just after `in_tx = true;` (its goto fail
+         * then rolls the empty transaction back), keeping the early check as
+         * a fast path if wanted. Verified on a private copy of the tree with
+         * both fixes (this and test 4's): this test passes on both stores, as
+         * do registry, registry_bulk and registry_fault. */
+        fprintf(stderr, "SKIP concurrent_same_file [%s]: FAILS, needs fix in registry_import.c "
+                        "(RV_RUN_FAILING=1 runs it)\n", be ? "postgresql" : "sqlite");
+        return;
+    }
+    char *uri = NULL, *key = NULL;
+    upl_registry *r = reg_open_fresh(be, "rvsame", &uri, &key);
+    char *f = unit_tmp_path("rvsame.csv");
+    size_t rows = reg_write_synthetic(f, "110105001001", "S", 3000, 43);
+    int gate[2];
+    ck_assert_int_eq(pipe(gate), 0);
+    pid_t pa = fork();
+    ck_assert_int_ge(pa, 0);
+    if (pa == 0) { close(gate[1]); _exit(child_import2(uri, key, f, gate[0], NULL)); }
+    pid_t pb = fork();
+    ck_assert_int_ge(pb, 0);
+    if (pb == 0) { close(gate[1]); _exit(child_import2(uri, key, f, gate[0], NULL)); }
+    close(gate[0]);
+    usleep(300000);
+    close(gate[1]);
+    int sa = 0, sb = 0;
+    ck_assert_int_eq(waitpid(pa, &sa, 0), pa);
+    ck_assert_int_eq(waitpid(pb, &sb, 0), pb);
+    ck_assert(WIFEXITED(sa) && WIFEXITED(sb));
+    int ea = WEXITSTATUS(sa), eb = WEXITSTATUS(sb);
+    ck_assert_msg((ea == 0 && eb == 10) || (ea == 10 && eb == 0), "[%s] exits %d and %d (0 imported, 10 already"
+                  " imported, 3 failed)", be ? "postgresql" : "sqlite", ea, eb);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM import_file"), 1);
+    ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM member"), (int64_t)rows);
+    free(f);
+    free(uri);
+    free(key);
+    upl_registry_close(r);
+}
+END_TEST
+
 Suite *suite_registry_review2(void) {
     Suite *s = suite_create("registry_review2");
     TCase *tc = tcase_create("core");
@@ -755,6 +818,7 @@ Suite *suite_registry_review2(void) {
     tcase_add_test(tc, test_pg_copy_error_kept);
     tcase_add_loop_test(tc, test_reimport_threaded_idempotent, 0, 2);
     tcase_add_test(tc, test_sqlite_writer_queues);
+    tcase_add_loop_test(tc, test_concurrent_same_file, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }
