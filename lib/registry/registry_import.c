@@ -2881,6 +2881,21 @@ int upl_registry_import_table(upl_registry *r, const upl_table *t, const char *s
     /* One transaction for the whole import. */
     UPL_TRY(r->db->vt->begin(r->db, err));
     in_tx = true;
+    /* Importers take turns. SQLite's write transaction already excludes a
+     * second writer; PostgreSQL's does not, and two bulk loads would then
+     * deadlock on the index and constraint changes of defer_indexes. */
+    if (!strcmp(r->db->vt->name, "postgresql"))
+        UPL_TRY(r->db->vt->exec(r->db, "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.uplift_import'))",
+                                err));
+    /* Idempotency again, now that no other import can commit meanwhile: the
+     * same file imported by two processes at once is "already imported" for
+     * the second, not a unique-key failure. */
+    {
+        int64_t id = 0;
+        bool found = false;
+        UPL_TRY(upl_db_query_i64(r->db, "SELECT id FROM import_file WHERE sha256 = ?", &id, &found, err, "s", sha256));
+        if (found) { sum->already_imported = true; sum->import_id = id; rc = UPL_OK; goto fail; }
+    }
     /* Nothing else is audited while households are processed and conflicts
      * opened, so their entries are batched (flushed before the import entry). */
     upl_reg_audit_batch_begin(r, &audit);

@@ -1,9 +1,10 @@
 /* test_registry_review2.c — review of the import's concurrent and COPY code
  * (worker thread, PostgreSQL COPY on a second thread, id reservation,
  * nonce pool): each test pins one property with values read back, on
- * SQLite and on PostgreSQL (UPL_TEST_PG_URI). A test marked FAILS documents
- * a defect in registry_import.c that is not fixed yet: it is excluded from
- * the run (RV_RUN_FAILING=1 runs it) so the suite stays green. */
+ * SQLite and on PostgreSQL (UPL_TEST_PG_URI). Two concurrent-import tests
+ * failed on the code they reviewed (a deadlock between two PostgreSQL bulk
+ * loads; the same file imported twice at once failing on the unique key):
+ * importers now take turns and re-check idempotency inside the transaction. */
 #include <pthread.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -11,11 +12,6 @@
 #include <sodium.h>
 #include "test_registry_util.h"
 #include "../../lib/registry/registry_int.h"
-
-static bool run_failing(void) {
-    const char *s = getenv("RV_RUN_FAILING");
-    return s && *s == '1';
-}
 
 static void write_bytes(const char *path, const char *text, size_t n) {
     FILE *f = fopen(path, "wb");
@@ -387,27 +383,6 @@ static int child_import(const char *uri, const char *key, const char *path, int 
 START_TEST(test_concurrent_importers) {
     int be = _i;
     if (!reg_backend_available(be, "concurrent_importers")) return;
-    if (be == BACKEND_PG && !run_failing()) {
-        /* FAILS (PostgreSQL): one of the two importers gets "ERROR: deadlock
-         * detected" (seen in two shapes): each holds a lock the other's bulk-load
-         * DDL needs: AccessShare on member from defer_indexes' SELECT COUNT(*)
-         * FROM member, RowExclusive on import_file from begin_import's INSERT,
-         * while DROP INDEX / ALTER TABLE ... DROP CONSTRAINT (FKs reference
-         * import_file, household, member) want AccessExclusive.
-         * Fix in registry_import.c, upl_registry_import_table(), right after
-         *     UPL_TRY(r->db->vt->begin(r->db, err)); in_tx = true;
-         * add, for PostgreSQL only (vt->name != "sqlite"):
-         *     UPL_TRY(r->db->vt->exec(r->db, "SELECT pg_advisory_xact_lock("
-         *             "hashtext(current_schema() || '.uplift_import'))", err));
-         * Importers of one registry then queue (the lock ends with the
-         * transaction); the second counts the first's rows and takes the
-         * ordinary path. Verified on a private copy of the tree: this test and
-         * the registry, registry_bulk, registry_fault, registry_conflict and
-         * registry_review suites pass on both stores (3 runs of this one). */
-        fprintf(stderr, "SKIP concurrent_importers [postgresql]: FAILS, needs fix in registry_import.c "
-                        "(RV_RUN_FAILING=1 runs it)\n");
-        return;
-    }
     char *uri = NULL, *key = NULL;
     upl_registry *r = reg_open_fresh(be, "rvconc", &uri, &key);
     char *fa = unit_tmp_path("rvconc_a.csv"), *fb = unit_tmp_path("rvconc_b.csv");
@@ -755,25 +730,6 @@ END_TEST
 START_TEST(test_concurrent_same_file) {
     int be = _i;
     if (!reg_backend_available(be, "concurrent_same_file")) return;
-    if (!run_failing()) {
-        /* FAILS (both stores): the second importer fails with a unique
-         * violation on import_file.sha256 (SQLite: "UNIQUE constraint failed:
-         * import_file.sha256"; PostgreSQL: the deadlock of test 4 or
-         * "duplicate key value violates unique constraint"). The check
-         * "SELECT id FROM import_file WHERE sha256 = ?" in
-         * upl_registry_import_table() runs before BEGIN, outside the
-         * transaction, so both importers pass it. Fix in registry_import.c:
-         * repeat that check after BEGIN (and, on PostgreSQL, after the advisory
-         * lock of test 4), i.e. move the block "Idempotency: the same bytes
-         * were imported before" to just after `in_tx = true;` (its goto fail
-         * then rolls the empty transaction back), keeping the early check as
-         * a fast path if wanted. Verified on a private copy of the tree with
-         * both fixes (this and test 4's): this test passes on both stores, as
-         * do registry, registry_bulk and registry_fault. */
-        fprintf(stderr, "SKIP concurrent_same_file [%s]: FAILS, needs fix in registry_import.c "
-                        "(RV_RUN_FAILING=1 runs it)\n", be ? "postgresql" : "sqlite");
-        return;
-    }
     char *uri = NULL, *key = NULL;
     upl_registry *r = reg_open_fresh(be, "rvsame", &uri, &key);
     char *f = unit_tmp_path("rvsame.csv");
