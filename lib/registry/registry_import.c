@@ -623,6 +623,22 @@ static void add_cols(const ictx *c, flevel lv, upl_sbuf *cols, upl_sbuf *vals, u
     }
 }
 
+/* The conflict search (prepare_all, detect_conflicts) in its three forms:
+ * one result shape and one rule for the other side — a member of another
+ * household listed in the same wave — whatever the candidates are. */
+#define CONFLICT_SELECT \
+    "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code, hb.household_code, hb.area_code FROM "
+#define CONFLICT_OTHER_SIDE \
+    " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id" \
+    " JOIN member_wave wb ON wb.member_id = b.id AND wb.wave = w.wave" \
+    " JOIN household hb ON hb.id = b.household_id"
+/* From a set d of candidate blind values: the members this import listed. */
+#define CONFLICT_FROM_CANDIDATES \
+    " JOIN member a ON a.id_blind = d.id_blind" \
+    " JOIN member_wave w ON w.member_id = a.id AND w.import_id = ? AND w.wave = ?" \
+    " JOIN household ha ON ha.id = a.household_id" CONFLICT_OTHER_SIDE \
+    " ORDER BY ha.household_code, hb.household_code"
+
 static int prepare_all(ictx *c) {
     int rc;
     upl_db *db = c->r->db;
@@ -685,22 +701,10 @@ static int prepare_all(ictx *c) {
      * than once (one ordered pass over the rebuilt index) instead of one
      * index probe per member written; the result is the same set. */
     UPL_TRY(db->vt->prepare(db, c->bulk
-                                ? "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code,"
-                                  " hb.household_code, hb.area_code FROM (SELECT id_blind FROM member"
-                                  " WHERE id_blind IS NOT NULL GROUP BY id_blind HAVING COUNT(*) > 1) d"
-                                  " JOIN member a ON a.id_blind = d.id_blind"
-                                  " JOIN member_wave w ON w.member_id = a.id AND w.import_id = ? AND w.wave = ?"
-                                  " JOIN household ha ON ha.id = a.household_id"
-                                  " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
-                                  " JOIN member_wave wb ON wb.member_id = b.id AND wb.wave = w.wave"
-                                  " JOIN household hb ON hb.id = b.household_id"
-                                  " ORDER BY ha.household_code, hb.household_code"
-                                : "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code,"
-                                  " hb.household_code, hb.area_code FROM member_wave w"
-                                  " JOIN member a ON a.id = w.member_id JOIN household ha ON ha.id = a.household_id"
-                                  " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
-                                  " JOIN member_wave wb ON wb.member_id = b.id AND wb.wave = w.wave"
-                                  " JOIN household hb ON hb.id = b.household_id"
+                                ? CONFLICT_SELECT "(SELECT id_blind FROM member WHERE id_blind IS NOT NULL"
+                                  " GROUP BY id_blind HAVING COUNT(*) > 1) d" CONFLICT_FROM_CANDIDATES
+                                : CONFLICT_SELECT "member_wave w JOIN member a ON a.id = w.member_id"
+                                  " JOIN household ha ON ha.id = a.household_id" CONFLICT_OTHER_SIDE
                                   " WHERE w.import_id = ? AND w.wave = ? ORDER BY ha.household_code, hb.household_code",
                             &c->st_conflict_find, c->err));
     UPL_TRY(db->vt->prepare(db, "INSERT INTO conflict (kind, id_blind, id_masked, household_a, household_b,"
@@ -1480,15 +1484,8 @@ static int detect_conflicts(ictx *c) {
         c->r->db->vt->finalize(c->st_conflict_find);
         c->st_conflict_find = NULL;
         UPL_TRY(vt->prepare(c->r->db,
-                            "SELECT DISTINCT a.id_blind, a.id_masked, ha.household_code, ha.area_code,"
-                            " hb.household_code, hb.area_code FROM (SELECT unnest(CAST(? AS text[])) AS id_blind) d"
-                            " JOIN member a ON a.id_blind = d.id_blind"
-                            " JOIN member_wave w ON w.member_id = a.id AND w.import_id = ? AND w.wave = ?"
-                            " JOIN household ha ON ha.id = a.household_id"
-                            " JOIN member b ON b.id_blind = a.id_blind AND b.household_id <> a.household_id"
-                            " JOIN member_wave wb ON wb.member_id = b.id AND wb.wave = w.wave"
-                            " JOIN household hb ON hb.id = b.household_id"
-                            " ORDER BY ha.household_code, hb.household_code", &c->st_conflict_find, c->err));
+                            CONFLICT_SELECT "(SELECT unnest(CAST(? AS text[])) AS id_blind) d" CONFLICT_FROM_CANDIDATES,
+                            &c->st_conflict_find, c->err));
         UPL_FAIL_IF(vt->bind_text(c->st_conflict_find, 1, repeated, (size_t)-1), c->err, UPL_ENOMEM, "out of memory");
         upl_free(repeated);
         repeated = NULL;
