@@ -112,16 +112,6 @@ static char *copy_fixture(const char *name) {
     return dst;
 }
 
-static void import_ok(upl_registry *r, const char *path, upl_import_summary *s) {
-    upl_import_options o;
-    upl_import_options_init(&o);
-    o.today = 20240101;
-    upl_error err = {0};
-    int rc = upl_registry_import(r, path, &o, s, &err);
-    ck_assert_msg(rc == UPL_OK, "import %s: %s", path, upl_error_message(&err));
-    upl_error_clear(&err);
-}
-
 static char *grep_file(const char *path, const char *needle) {
     size_t n;
     char *data = unit_read_file(path, &n);
@@ -144,8 +134,7 @@ START_TEST(test_import_fixture) {
     char *uri, *key;
     upl_registry *r = reg_open_fresh(be, "fix", &uri, &key);
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    upl_import_summary s = reg_import_ok(r, csv, 0);
     /* 18 data rows: H005 (Excel-mangled ID) is refused by the reader; H003
      * (size 3, 2 rows), H004 (two heads), H006 (check character) and H011
      * (birth date vs ID) are quarantined whole; H009's repeated identical
@@ -231,8 +220,7 @@ START_TEST(test_import_fixture) {
     upl_table_free(t);
     ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
     /* Idempotent: the same bytes again do nothing. */
-    upl_import_summary s2;
-    import_ok(r, csv, &s2);
+    upl_import_summary s2 = reg_import_ok(r, csv, 0);
     ck_assert(s2.already_imported);
     ck_assert_int_eq(s2.import_id, s.import_id);
     ck_assert_int_eq(reg_stat(r, "imports"), 1);
@@ -258,8 +246,7 @@ START_TEST(test_import_correction) {
     char *uri, *key;
     upl_registry *r = reg_open_fresh(be, "corr", &uri, &key);
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    (void)reg_import_ok(r, csv, 0);
     size_t n;
     char *data = unit_read_file(csv, &n);
     /* H003 declares 2 members; H001's income 8200.50 -> 9100 */
@@ -273,8 +260,7 @@ START_TEST(test_import_correction) {
     char *csv2 = unit_tmp_path("county_2023_fixed.csv");
     ck_assert_int_eq(unit_write_file(csv2, data, n), 0);
     free(data);
-    upl_import_summary s2;
-    import_ok(r, csv2, &s2);
+    upl_import_summary s2 = reg_import_ok(r, csv2, 0);
     ck_assert(!s2.already_imported);
     ck_assert_uint_eq(s2.households_accepted, 7);
     ck_assert_uint_eq(s2.households_new, 1);          /* H003 */
@@ -331,8 +317,7 @@ START_TEST(test_import_scope) {
     ck_assert_int_eq(upl_account_add(r, "x", "password123", UPL_ROLE_VIEWER, "110105001", &err), UPL_EAUTH);
     upl_error_clear(&err);
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    upl_import_summary s = reg_import_ok(r, csv, 0);
     /* H008 (110105002001) and H010 (110106001001) are outside 110105001. */
     ck_assert_uint_eq(s.by_code[UPL_IMP_OUT_OF_SCOPE], 2);
     ck_assert_uint_eq(s.households_accepted, 4);
@@ -530,8 +515,7 @@ END_TEST
 static upl_registry *fixture_registry(int be, const char *tag, char **uri, char **key) {
     upl_registry *r = reg_open_fresh(be, tag, uri, key);
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    (void)reg_import_ok(r, csv, 0);
     free(csv);
     return r;
 }
@@ -979,7 +963,7 @@ START_TEST(test_import_bulk_indexes) {
     char *csv = copy_fixture("registry/county_2023.csv");
     /* 2. The fixture: the bulk path again (18 rows against 1 stored
      *    member); the conflict H001/H008 found through the rebuilt index. */
-    import_ok(r, csv, &s);
+    s = reg_import_ok(r, csv, 0);
     ck_assert_uint_eq(s.households_accepted, 6);
     ck_assert_uint_eq(s.conflicts, 1);
     check_indexes_present(be, uri);
@@ -994,7 +978,7 @@ START_TEST(test_import_bulk_indexes) {
           "H900,110105001001,2023,2,P90001,张伟,男,110105195003150019,户主\n"
           "H900,110105001001,2023,2,P90002,王芳,女,11010519491231002X,配偶\n", f);
     ck_assert_int_eq(fclose(f), 0);
-    import_ok(r, small, &s);
+    s = reg_import_ok(r, small, 0);
     ck_assert_uint_eq(s.households_accepted, 1);
     ck_assert_uint_eq(s.conflicts, 3);
     ck_assert_int_eq(reg_stat(r, "conflicts"), 4);

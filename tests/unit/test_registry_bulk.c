@@ -19,18 +19,6 @@ static void write_text(const char *path, const char *text) {
     ck_assert_int_eq(fclose(f), 0);
 }
 
-static upl_import_summary import_file(upl_registry *r, const char *path, int wave) {
-    upl_import_options o;
-    upl_import_options_init(&o);
-    o.today = 20240101;
-    o.wave = wave;
-    upl_import_summary s;
-    upl_error err = {0};
-    int rc = upl_registry_import(r, path, &o, &s, &err);
-    ck_assert_msg(rc == UPL_OK, "import %s: %s", path, upl_error_message(&err));
-    upl_error_clear(&err);
-    return s;
-}
 
 /* The value of column `col` in the row of `t` whose person_code is pc. */
 static const char *cell(const upl_table *t, const char *pc, const char *col, size_t *len) {
@@ -65,7 +53,7 @@ START_TEST(test_small_import_new_households) {
     char *big = unit_tmp_path("bulksmall_big.csv");
     size_t rows = reg_write_synthetic(big, "110105001001", "A", 40, 1);
     ck_assert_uint_eq(rows, 100);   /* 10 × (1 + 2 + 3 + 4) */
-    upl_import_summary s = import_file(r, big, 2023);
+    upl_import_summary s = reg_import_ok(r, big, 2023);
     ck_assert_uint_eq(s.households_new, 40);
     /* 8 rows against 100 stored members and 4 households against 40: the
      * ordinary path. A000001 exists (2 members in the big file). IDs:
@@ -83,7 +71,7 @@ START_TEST(test_small_import_new_households) {
         "N3,110105001004,南村,李四,3,缺资金,N3_0,李四,女,110105200001010040,户主\n"
         "N3,110105001004,南村,李四,3,缺资金,N3_1,周五,男,110105200001010059,配偶\n"
         "N3,110105001004,南村,李四,3,缺资金,N3_2,吴六,女,110105200001010067,之女\n");
-    s = import_file(r, small, 2023);
+    s = reg_import_ok(r, small, 2023);
     ck_assert_uint_eq(s.households_new, 3);
     ck_assert_uint_eq(s.households_updated, 1);
     ck_assert_uint_eq(s.households_quarantined, 0);
@@ -133,7 +121,7 @@ START_TEST(test_bad_birth_date) {
         "household_code,area_code,household_size,person_code,name,sex,id_number,birth_date,relation_to_head\n"
         "B1,110105001001,1,B1_0,甲,男,110105200001010016,2000-13-45,户主\n"
         "B2,110105001001,1,B2_0,乙,男,110105200001010032,2000-01-01,户主\n");
-    upl_import_summary s = import_file(r, csv, 2023);
+    upl_import_summary s = reg_import_ok(r, csv, 2023);
     ck_assert_uint_eq(s.households_accepted, 1);
     ck_assert_uint_eq(s.households_quarantined, 1);
     ck_assert_uint_eq(s.by_code[UPL_IMP_BAD_VALUE], 1);
@@ -168,7 +156,7 @@ START_TEST(test_large_file_ahead) {
             upl_id_check_char("11010519991231001") == '0' ? '1' : '0');
     fprintf(f, "X2,110105001001,1,因病,100.00,X2_0,重,%s,%s,户主,健康\n", ((id0[16] - '0') % 2) ? "男" : "女", id0);
     ck_assert_int_eq(fclose(f), 0);
-    upl_import_summary s = import_file(r, csv, 2023);
+    upl_import_summary s = reg_import_ok(r, csv, 2023);
     ck_assert_uint_eq(s.rows_read, 20002);
     ck_assert_uint_eq(s.households_accepted, 8001);
     ck_assert_uint_eq(s.households_quarantined, 1);
@@ -214,7 +202,7 @@ START_TEST(test_copy_escaping) {
         "work_location,dropout_reason\n"
         "E1,110105001001,2,\"王\\大\",E1_0,\"张\t三\",男,110105200001010016,户主,\"北京\n海淀\",\\N\n"
         "E1,110105001001,2,\"王\\大\",E1_1,\"李\r四\",女,110105200001010024,配偶,\"\"\"引号\"\"\",a\\tb\n");
-    upl_import_summary s = import_file(r, csv, 2023);
+    upl_import_summary s = reg_import_ok(r, csv, 2023);
     ck_assert_uint_eq(s.households_accepted, 1);
     upl_table *t = NULL;
     upl_error err = {0};
@@ -359,16 +347,16 @@ START_TEST(test_next_wave_changes) {
                 fprintf(f, "B%03d,110105009001,6,B%03d_%d,乙%d,%s,%s\n", h, h, m, m, id, m ? "之子" : "户主");
             }
         ck_assert_int_eq(fclose(f), 0);
-        ck_assert_uint_eq(import_file(r, bg, 2019).households_new, 100);
+        ck_assert_uint_eq(reg_import_ok(r, bg, 2019).households_new, 100);
         free(bg);
     }
     char *w19 = unit_tmp_path("bulknext_2019.csv");
     size_t rows19 = reg_write_synthetic(w19, "110105001001", "A", 70, 1);
-    ck_assert_uint_eq(import_file(r, w19, 2019).households_new, 70);
+    ck_assert_uint_eq(reg_import_ok(r, w19, 2019).households_new, 70);
     char *w20 = unit_tmp_path("bulknext_2020.csv");
     int sizes20[70];
     size_t rows20 = write_next_wave(w20, false, sizes20);
-    upl_import_summary s = import_file(r, w20, 2020);
+    upl_import_summary s = reg_import_ok(r, w20, 2020);
     ck_assert_uint_eq(s.households_new, 2);
     ck_assert_uint_eq(s.households_accepted, 72);
     ck_assert_uint_eq(s.households_quarantined, 0);
@@ -459,7 +447,7 @@ START_TEST(test_next_wave_changes) {
     size_t rows20b = write_next_wave(w20b, true, sizes20);
     ck_assert_uint_eq(rows20b, rows20 - 1);
     int64_t seq0 = reg_stat(r, "audit_rows");
-    s = import_file(r, w20b, 2020);
+    s = reg_import_ok(r, w20b, 2020);
     ck_assert_uint_eq(s.households_updated, 72);
     ck_assert_uint_eq(s.households_new, 0);
     ck_assert_int_eq(upl_audit_list(r, seq0, &t, &err), UPL_OK);

@@ -44,16 +44,8 @@ static upl_import_summary import_rows(upl_registry *r, const char *tag, const ch
     snprintf(name, sizeof name, "conflict_%s_%d.csv", tag, ++counter);
     char *path = unit_tmp_path(name);
     write_rows(path, rows, wave);
-    upl_import_options o;
-    upl_import_options_init(&o);
-    o.today = 20240101;
-    o.wave = wave;
-    upl_import_summary s;
-    upl_error err = {0};
-    int rc = upl_registry_import(r, path, &o, &s, &err);
-    ck_assert_msg(rc == UPL_OK, "import %s: %s", path, upl_error_message(&err));
+    upl_import_summary s = reg_import_ok(r, path, wave);
     ck_assert_uint_eq(s.households_quarantined, 0);
-    upl_error_clear(&err);
     free(path);
     return s;
 }

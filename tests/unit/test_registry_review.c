@@ -39,16 +39,6 @@ static char *write_tmp(const char *name, const char *text) {
     return p;
 }
 
-static void import_ok(upl_registry *r, const char *path, upl_import_summary *s) {
-    upl_import_options o;
-    upl_import_options_init(&o);
-    o.today = 20240101;
-    upl_error err = {0};
-    int rc = upl_registry_import(r, path, &o, s, &err);
-    ck_assert_msg(rc == UPL_OK, "import %s: %s", path, upl_error_message(&err));
-    upl_error_clear(&err);
-}
-
 static void as_user(upl_registry *r, const char *user) {
     upl_error err = {0};
     int rc = user ? upl_registry_login(r, user, PW, &err) : upl_registry_act_local(r, "test", &err);
@@ -150,8 +140,7 @@ START_TEST(test_conflict_resolve) {
     upl_registry *r = reg_open_fresh(be, "rvc", &uri, &key);
     upl_error err = {0};
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    upl_import_summary s = reg_import_ok(r, csv, 0);
     ck_assert_uint_eq(s.conflicts, 1);
     add_account(r, "clerk_v1", UPL_ROLE_CLERK, "110105001001");     /* village of H001 */
     add_account(r, "rev_other", UPL_ROLE_REVIEWER, "110105003001"); /* a third village */
@@ -335,8 +324,7 @@ START_TEST(test_conflict_resolve) {
     memcpy(strstr(pp, "4500"), "4600", 4);
     char *csv2 = write_tmp("county_h008.csv", data);
     free(data);
-    upl_import_summary s2;
-    import_ok(r, csv2, &s2);
+    upl_import_summary s2 = reg_import_ok(r, csv2, 0);
     ck_assert(!s2.already_imported);
     ck_assert_uint_eq(s2.conflicts, 0);
     t = conflicts(r, NULL);
@@ -355,8 +343,7 @@ START_TEST(test_conflict_resolve) {
         "11010519491231002X,1949-12-31,户主,\"残疾,长期慢性病\",丧失劳动力,否\n"
         "H001,110105001001,朝阳村,王芳,13800138000,2023,2,一般贫困户,因病,缺技术、缺资金,8200.50,P00103,张强,男,"
         "110105198001010032,,之子,健康,普通劳动力,否\n");
-    upl_import_summary s3;
-    import_ok(r, csv3, &s3);
+    upl_import_summary s3 = reg_import_ok(r, csv3, 0);
     ck_assert_uint_eq(s3.households_accepted, 1);
     ck_assert_uint_eq(s3.conflicts, 0);
     t = conflicts(r, NULL);
@@ -430,7 +417,7 @@ START_TEST(test_quarantine) {
     char ids[5][19];
     char *f1 = quarantine_export("q1.csv", false, ids);
     upl_import_summary s1, s2;
-    import_ok(r, f1, &s1);
+    s1 = reg_import_ok(r, f1, 0);
     ck_assert_uint_eq(s1.households_accepted, 1);
     ck_assert_uint_eq(s1.households_quarantined, 3);
     add_account(r, "clerk_v1", UPL_ROLE_CLERK, "110105001001");
@@ -515,7 +502,7 @@ START_TEST(test_quarantine) {
     /* Corrected file: Q001 fixed, Q002 left out, Q003 still two heads. */
     as_user(r, NULL);
     char *f2 = quarantine_export("q2.csv", true, ids);
-    import_ok(r, f2, &s2);
+    s2 = reg_import_ok(r, f2, 0);
     ck_assert_uint_eq(s2.households_accepted, 2);
     ck_assert_uint_eq(s2.households_quarantined, 1);
     t = qlist(r, NULL);
@@ -633,8 +620,7 @@ START_TEST(test_events) {
     upl_registry *r = reg_open_fresh(be, "rve", &uri, &key);
     upl_error err = {0};
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    (void)reg_import_ok(r, csv, 0);
     add_account(r, "clerk_v1", UPL_ROLE_CLERK, "110105001001");
     add_account(r, "viewer_v1", UPL_ROLE_VIEWER, "110105001001");
     as_user(r, "clerk_v1");
@@ -757,8 +743,7 @@ START_TEST(test_migration_2) {
     upl_registry *r = reg_open_fresh(be, "rvm", &uri, &key);
     ck_assert_int_eq(upl_registry_schema_version(r), 2);
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    (void)reg_import_ok(r, csv, 0);
     upl_registry_close(r);
     for (int i = 0; undo_m2[i]; i++) run_sql(be, uri, undo_m2[i]);
     /* A build that may not migrate refuses the old schema... */
@@ -821,8 +806,7 @@ START_TEST(test_conflict_race) {
     char *uri, *key;
     upl_registry *r = reg_open_fresh(be, "rvr", &uri, &key);
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    (void)reg_import_ok(r, csv, 0);
     for (int round = 0; round < 5; round++) {
         if (round) {
             /* Back to open for the next round, outside the library (tests only). */
@@ -952,8 +936,7 @@ START_TEST(test_review_alloc_failures) {
     char *uri, *key;
     upl_registry *r = reg_open_fresh(BACKEND_SQLITE, continuous ? "rvoc" : "rvo1", &uri, &key);
     char *csv = copy_fixture("registry/county_2023.csv");
-    upl_import_summary s;
-    import_ok(r, csv, &s);
+    (void)reg_import_ok(r, csv, 0);
     oom_loop(r, do_resolve, "resolved", 1, 1, continuous, "conflict resolve");
     oom_loop(r, do_event, "events", 1, 1, continuous, "event add");
     /* Sweep: the corrected file brings H003 in; its two rows close together or not at all. */
@@ -964,7 +947,7 @@ START_TEST(test_review_alloc_failures) {
         p[strlen("H003,110105001001,朝阳村,赵一,,2023,")] = '2';
     char *csv2 = write_tmp("county_h003.csv", data);
     free(data);
-    import_ok(r, csv2, &s);
+    (void)reg_import_ok(r, csv2, 0);
     oom_loop(r, do_sweep, "superseded", 2, 2, continuous, "quarantine sweep");
     upl_registry_close(r);
     free(csv); free(csv2); free(uri); free(key);

@@ -28,14 +28,6 @@ static int import_rc(upl_registry *r, const char *path, int wave, upl_import_sum
     return upl_registry_import(r, path, &o, s, err);
 }
 
-static upl_import_summary import_ok(upl_registry *r, const char *path, int wave) {
-    upl_import_summary s;
-    upl_error err = {0};
-    int rc = import_rc(r, path, wave, &s, &err);
-    ck_assert_msg(rc == UPL_OK, "import %s: %s", path, upl_error_message(&err));
-    upl_error_clear(&err);
-    return s;
-}
 
 static int64_t q_i64(upl_registry *r, const char *sql) {
     int64_t v = -1;
@@ -166,7 +158,7 @@ START_TEST(test_copy_text_roundtrip) {
         fprintf(f, ",%s,%s,户主\n", (id[16] - '0') % 2 ? "男" : "女", id);
     }
     ck_assert_int_eq(fclose(f), 0);
-    upl_import_summary s = import_ok(r, path, 2023);
+    upl_import_summary s = reg_import_ok(r, path, 2023);
     ck_assert_uint_eq(s.households_new, N_FIXED + 2);
     ck_assert_uint_eq(s.households_quarantined, 0);
     for (int k = 0; k < N_FIXED + 2; k++) {
@@ -301,7 +293,7 @@ START_TEST(test_nonce_unique) {
     /* The parent imports a (its pools filled), then a forked child imports b:
      * after the import so that two importers do not race for the tables
      * (test_concurrent_importers covers that). */
-    upl_import_summary s = import_ok(r, a, 2023);
+    upl_import_summary s = reg_import_ok(r, a, 2023);
     ck_assert_uint_eq(s.rows_accepted, rows_a);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -423,7 +415,7 @@ START_TEST(test_concurrent_importers) {
     ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
     char *small = unit_tmp_path("rvconc_c.csv");
     size_t rc_rows = reg_write_synthetic(small, "110105001003", "C", 5, 23);
-    upl_import_summary s = import_ok(r, small, 2023);
+    upl_import_summary s = reg_import_ok(r, small, 2023);
     ck_assert_uint_eq(s.households_new, 5);
     ck_assert_int_eq(q_i64(r, "SELECT COUNT(DISTINCT id) FROM member"), (int64_t)(ra + rb + rc_rows));
     free(small);
@@ -462,7 +454,7 @@ START_TEST(test_copy_thread_error) {
     ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM import_file"), 0);
     ck_assert_int_eq(r->db->vt->exec(r->db, be ? "ALTER TABLE member DROP CONSTRAINT rv_no_boom" : "DROP TRIGGER rv_no_boom",
                                      &err), UPL_OK);
-    s = import_ok(r, path, 2023);
+    s = reg_import_ok(r, path, 2023);
     ck_assert_uint_eq(s.households_new, 9000);
     ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM member"), (int64_t)rows);
     ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
@@ -494,7 +486,7 @@ START_TEST(test_alloc_fail_threads) {
     for (int k = 0; k < 2; k++) {
         upl_registry *r = reg_open_fresh(be, "rvalloc", NULL, NULL);
         upl_alloc_fail_after(1L << 40, false);
-        upl_import_summary s = import_ok(r, path, 2023);
+        upl_import_summary s = reg_import_ok(r, path, 2023);
         counts[k] = upl_alloc_count();
         upl_alloc_fail_after(0, false);
         ck_assert_uint_eq(s.rows_accepted, rows);
@@ -516,7 +508,7 @@ START_TEST(test_alloc_fail_threads) {
         ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM member"), 0);
         ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM import_file"), 0);
     }
-    upl_import_summary s = import_ok(r, path, 2023);
+    upl_import_summary s = reg_import_ok(r, path, 2023);
     ck_assert_uint_eq(s.rows_accepted, rows);
     upl_error err = {0};
     ck_assert_int_eq(upl_registry_check(r, &err), UPL_OK);
@@ -632,7 +624,7 @@ START_TEST(test_reimport_threaded_idempotent) {
     char *a = unit_tmp_path("rvidem_a.csv"), *b = unit_tmp_path("rvidem_b.csv");
     size_t rows = reg_write_synthetic(a, "110105001001", "I", 9700, 37);
     ck_assert_uint_ge(rows, 20000);
-    upl_import_summary s = import_ok(r, a, 2023);
+    upl_import_summary s = reg_import_ok(r, a, 2023);
     ck_assert_uint_eq(s.households_new, 9700);
     int64_t hh_sum = q_i64(r, "SELECT SUM(id) FROM household"), mb_sum = q_i64(r, "SELECT SUM(id) FROM member");
     int64_t hh_max = q_i64(r, "SELECT MAX(id) FROM household"), mb_max = q_i64(r, "SELECT MAX(id) FROM member");
@@ -641,7 +633,7 @@ START_TEST(test_reimport_threaded_idempotent) {
     ck_assert_int_eq(mb_max, (int64_t)rows);
     ck_assert_int_eq(mb_sum, (int64_t)rows * ((int64_t)rows + 1) / 2);
     int64_t n_audit = q_i64(r, "SELECT COUNT(*) FROM audit_log");
-    s = import_ok(r, a, 2023);
+    s = reg_import_ok(r, a, 2023);
     ck_assert(s.already_imported);
     ck_assert_int_eq(q_i64(r, "SELECT COUNT(*) FROM audit_log"), n_audit);
     /* b = a + one household (a copy of a's text with one more line). */
@@ -655,7 +647,7 @@ START_TEST(test_reimport_threaded_idempotent) {
         fclose(in);
         ck_assert_int_eq(fclose(out), 0);
     }
-    s = import_ok(r, b, 2023);
+    s = reg_import_ok(r, b, 2023);
     ck_assert(!s.already_imported);
     ck_assert_uint_eq(s.households_new, 1);
     ck_assert_uint_eq(s.rows_accepted, rows + 1);

@@ -15,6 +15,21 @@
 
 enum { BACKEND_SQLITE = 0, BACKEND_PG = 1 };
 
+/* Import PATH (wave 0: the file's record_year column) with "today" fixed at
+ * 2024-01-01, so age checks do not drift; the import must succeed. */
+static __attribute__((unused)) upl_import_summary reg_import_ok(upl_registry *r, const char *path, int wave) {
+    upl_import_options o;
+    upl_import_options_init(&o);
+    o.today = 20240101;
+    o.wave = wave;
+    upl_import_summary s;
+    upl_error err = {0};
+    int rc = upl_registry_import(r, path, &o, &s, &err);
+    ck_assert_msg(rc == UPL_OK, "import %s: %s", path, upl_error_message(&err));
+    upl_error_clear(&err);
+    return s;
+}
+
 /* Whether the PostgreSQL variant can run; prints a visible skip line once
  * per test when it cannot. */
 static __attribute__((unused)) bool reg_backend_available(int backend, const char *test) {
